@@ -1,0 +1,130 @@
+#include "exec/interpreter.h"
+
+#include <set>
+#include <unordered_map>
+
+namespace edgeq::exec {
+
+namespace {
+bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+}  // namespace
+
+std::vector<UnsupportedNode> unsupported_nodes(const ir::Graph& graph) {
+  std::vector<UnsupportedNode> out;
+  for (const ir::Node& n : graph.nodes)
+    if (!is_default_domain(n.domain) || !kernels::find_kernel(n.op_type))
+      out.push_back({n.name, n.op_type, n.domain});
+  return out;
+}
+
+StatusOr<std::unique_ptr<Interpreter>> Interpreter::create(const ir::Graph& graph,
+                                                           InterpreterOptions options) {
+  std::unique_ptr<Interpreter> in(new Interpreter());
+  in->graph_ = graph;
+  in->options_ = options;
+  EDGEQ_RETURN_IF_ERROR(in->graph_.topological_sort());
+  EDGEQ_RETURN_IF_ERROR(ir::verify(in->graph_));
+  for (const ir::Node& n : in->graph_.nodes) {
+    kernels::KernelFn fn = is_default_domain(n.domain) ? kernels::find_kernel(n.op_type, options.backend) : nullptr;
+    if (!fn) {
+      std::string op = n.domain.empty() ? n.op_type : n.domain + "." + n.op_type;
+      return unsupported("op " + op + " (node '" + n.name + "') is not supported by edgeq");
+    }
+    in->kernels_.push_back(fn);
+  }
+  in->states_.resize(in->graph_.nodes.size());
+
+  // Liveness: free a value after its last consumer, unless it is a graph output.
+  std::set<std::string> keep(in->graph_.outputs.begin(), in->graph_.outputs.end());
+  std::unordered_map<std::string, size_t> last_use;
+  for (size_t i = 0; i < in->graph_.nodes.size(); ++i) {
+    for (const auto& v : in->graph_.nodes[i].inputs)
+      if (!v.empty() && !in->graph_.is_initializer(v)) last_use[v] = i;
+    for (const auto& v : in->graph_.nodes[i].outputs)
+      if (!v.empty() && !last_use.count(v)) last_use[v] = i;  // unused outputs die at once
+  }
+  in->release_after_.resize(in->graph_.nodes.size());
+  for (const auto& [v, i] : last_use)
+    if (!keep.count(v)) in->release_after_[i].push_back(v);
+  return in;
+}
+
+Status Interpreter::check_feed(const std::string& name, const Tensor& t) const {
+  const ir::ValueInfo* info = graph_.value_info(name);
+  if (!info) return {};
+  if (info->dtype != DType::kUndefined && t.dtype() != info->dtype)
+    return invalid_argument("input '" + name + "' must be " + std::string(dtype_name(info->dtype)) +
+                            ", got " + std::string(dtype_name(t.dtype())));
+  if (info->shape) {
+    const ir::Shape& s = *info->shape;
+    bool ok = s.size() == t.shape().size();
+    for (size_t i = 0; ok && i < s.size(); ++i)
+      if (s[i].is_static() && s[i].value != t.shape()[i]) ok = false;
+    if (!ok)
+      return invalid_argument("input '" + name + "' must have shape " + ir::shape_to_string(*info->shape) +
+                              ", got " + shape_to_string(t.shape()));
+  }
+  return {};
+}
+
+Status Interpreter::run(const std::map<std::string, Tensor>& feeds, std::map<std::string, Tensor>* fetches,
+                        const NodeCallback& on_node) {
+  std::unordered_map<std::string, Tensor> env;
+  env.reserve(graph_.nodes.size() * 2);
+  for (const auto& name : graph_.inputs) {
+    auto it = feeds.find(name);
+    if (it == feeds.end()) return invalid_argument("input '" + name + "' was not given");
+    EDGEQ_RETURN_IF_ERROR(check_feed(name, it->second));
+    env[name] = it->second;
+  }
+  const int64_t opset = graph_.opset();
+  std::vector<const Tensor*> inputs;
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    const ir::Node& n = graph_.nodes[i];
+    inputs.clear();
+    for (const auto& name : n.inputs) {
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      auto it = env.find(name);
+      if (it != env.end()) {
+        inputs.push_back(&it->second);
+        continue;
+      }
+      auto init = graph_.initializers.find(name);
+      if (init == graph_.initializers.end())
+        return internal_error("value '" + name + "' is not available for node '" + n.name + "'");
+      inputs.push_back(&init->second);
+    }
+    std::vector<Tensor> outputs(n.outputs.size());
+    std::vector<bool> wanted(n.outputs.size());
+    for (size_t k = 0; k < n.outputs.size(); ++k) wanted[k] = !n.outputs[k].empty();
+    kernels::KernelContext ctx{n.op_type, n.name, n.attrs, opset, inputs, outputs, std::move(wanted), states_[i]};
+    EDGEQ_RETURN_IF_ERROR(kernels_[i](ctx));
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      if (n.outputs[k].empty()) continue;
+      if (!outputs[k].defined())
+        return internal_error("node '" + n.name + "' (" + n.op_type + ") did not produce output " +
+                              std::to_string(k));
+    }
+    if (on_node) on_node(n, outputs);
+    for (size_t k = 0; k < n.outputs.size(); ++k)
+      if (!n.outputs[k].empty()) env[n.outputs[k]] = std::move(outputs[k]);
+    for (const auto& v : release_after_[i]) env.erase(v);
+  }
+  fetches->clear();
+  for (const auto& name : graph_.outputs) {
+    auto it = env.find(name);
+    if (it != env.end()) {
+      (*fetches)[name] = it->second;
+    } else if (auto init = graph_.initializers.find(name); init != graph_.initializers.end()) {
+      (*fetches)[name] = init->second;
+    } else {
+      return internal_error("graph output '" + name + "' was not produced");
+    }
+  }
+  return {};
+}
+
+}  // namespace edgeq::exec
