@@ -35,6 +35,7 @@ function(edgeq_add_tool name)
   endforeach()
   add_executable(${name} ${srcs})
   edgeq_apply_common(${name})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
 

@@ -5,6 +5,7 @@
 
 #include "checker/checker.h"
 #include "onnx/onnx_io.h"
+#include "tools/edgeq/run_command.h"
 
 namespace {
 
@@ -59,6 +60,18 @@ int run_checker(const CheckerFlags& f) {
   return report->convertible ? 0 : kExitNotConvertible;
 }
 
+void add_run(CLI::App& app, edgeq::tools::RunFlags& f) {
+  CLI::App* c = app.add_subcommand("run", "Run a float model in edgeq's interpreter and print its outputs");
+  c->add_option("--model", f.model, "Float model file (ONNX)")->required();
+  c->add_option("--model-type", f.model_type, "Model type: onnx")->capture_default_str();
+  c->add_option("--input-shape", f.input_shapes, "Fix an input's shape, name:1x3x224x224 (repeat per input)");
+  c->add_option("--input", f.inputs, "Input data, name=file.npy (repeat per input; random if not given)");
+  c->add_option("--output-dir", f.output_dir, "Write each output as <name>.npy into this folder");
+  c->add_option("--top", f.top, "Print the k largest values of each output")->capture_default_str();
+  c->add_option("--thread_num", f.threads, "Threads for the kernels (0 = all cores)")->capture_default_str();
+  c->add_flag("--json", f.json, "Print the result as JSON on stdout");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,7 +80,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "edgeq 0.1.0");
   CheckerFlags checker;
   add_checker(app, checker);
+  edgeq::tools::RunFlags run;
+  add_run(app, run);
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("checker")) return run_checker(checker);
+  if (app.got_subcommand("run")) return edgeq::tools::run_model_command(run);
   return kExitBadInput;
 }
