@@ -12,14 +12,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliResult {
   int exit_code = -1;
   std::string out;  // stdout and stderr together
 };
 
-Run run(const std::string& args) {
+CliResult run_cli(const std::string& args) {
   std::string cmd = std::string(EDGEQ_BINARY_DIR) + "/bin/edgeq " + args + " 2>&1";
-  Run r;
+  CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf;
@@ -44,7 +44,7 @@ class Checker : public ::testing::Test {
 fs::path Checker::dir_;
 
 // One line, naming the problem, and no crash.
-void expect_one_sentence(const Run& r, const std::string& must_contain) {
+void expect_one_sentence(const CliResult& r, const std::string& must_contain) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("edgeq checker: error: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(must_contain), std::string::npos) << r.out;
@@ -52,7 +52,7 @@ void expect_one_sentence(const Run& r, const std::string& must_contain) {
 }
 
 TEST_F(Checker, PrintsTableAndTotals) {
-  Run r = run("checker --model " + model("tiny_conv.onnx") + " --model-type onnx --march host");
+  CliResult r = run_cli("checker --model " + model("tiny_conv.onnx") + " --model-type onnx --march host");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("conv0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("f32[1,8,16,16]"), std::string::npos) << r.out;
@@ -64,7 +64,7 @@ TEST_F(Checker, PrintsTableAndTotals) {
 }
 
 TEST_F(Checker, JsonReport) {
-  Run r = run("checker --model " + model("tiny_conv.onnx") + " --json");
+  CliResult r = run_cli("checker --model " + model("tiny_conv.onnx") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["totals"]["ops"], 4);
@@ -74,29 +74,29 @@ TEST_F(Checker, JsonReport) {
 }
 
 TEST_F(Checker, UnsupportedOpIsListedAndExitCodeSaysNo) {
-  Run r = run("checker --model " + model("unsupported_op.onnx"));
+  CliResult r = run_cli("checker --model " + model("unsupported_op.onnx"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("NonZero (node 'nonzero0')"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cannot be converted"), std::string::npos) << r.out;
 }
 
-TEST_F(Checker, TruncatedFile) { expect_one_sentence(run("checker --model " + model("truncated.onnx")), "truncated.onnx"); }
+TEST_F(Checker, TruncatedFile) { expect_one_sentence(run_cli("checker --model " + model("truncated.onnx")), "truncated.onnx"); }
 
-TEST_F(Checker, TextFile) { expect_one_sentence(run("checker --model " + model("text.onnx")), "text.onnx"); }
+TEST_F(Checker, TextFile) { expect_one_sentence(run_cli("checker --model " + model("text.onnx")), "text.onnx"); }
 
-TEST_F(Checker, MissingFile) { expect_one_sentence(run("checker --model " + model("nope.onnx")), "nope.onnx"); }
+TEST_F(Checker, MissingFile) { expect_one_sentence(run_cli("checker --model " + model("nope.onnx")), "nope.onnx"); }
 
-TEST_F(Checker, IfNode) { expect_one_sentence(run("checker --model " + model("if_node.onnx")), "If"); }
+TEST_F(Checker, IfNode) { expect_one_sentence(run_cli("checker --model " + model("if_node.onnx")), "If"); }
 
 TEST_F(Checker, DynamicInputNeedsShape) {
-  expect_one_sentence(run("checker --model " + model("dynamic_input.onnx")), "--input-shape");
-  Run r = run("checker --model " + model("dynamic_input.onnx") + " --input-shape x:2x3x16x16");
+  expect_one_sentence(run_cli("checker --model " + model("dynamic_input.onnx")), "--input-shape");
+  CliResult r = run_cli("checker --model " + model("dynamic_input.onnx") + " --input-shape x:2x3x16x16");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("f32[2,8,16,16]"), std::string::npos) << r.out;
 }
 
 TEST_F(Checker, BadInputShapeFlag) {
-  expect_one_sentence(run("checker --model " + model("tiny_conv.onnx") + " --input-shape x:1xAx3"), "x:1xAx3");
+  expect_one_sentence(run_cli("checker --model " + model("tiny_conv.onnx") + " --input-shape x:1xAx3"), "x:1xAx3");
 }
 
 }  // namespace
