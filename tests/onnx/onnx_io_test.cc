@@ -443,3 +443,35 @@ TEST(OnnxLoad, TensorProtoFile) {
 
 }  // namespace
 }  // namespace edgeq::onnx
+
+namespace edgeq::onnx {
+namespace {
+
+// load → save → load is the identity on every backend test model edgeq accepts.
+TEST(OnnxLoad, RoundTripOfEveryBackendTestModel) {
+  const test::fs::path root = "/usr/share/libonnx-testdata/data";
+  ASSERT_TRUE(test::fs::exists(root)) << root << " is missing; run scripts/setup.sh";
+  int checked = 0;
+  for (const char* suite : {"node", "pytorch-converted", "pytorch-operator"}) {
+    for (const auto& e : test::fs::directory_iterator(root / suite)) {
+      LoadOptions options;
+      options.require_static_inputs = false;
+      auto g1 = load_model((e.path() / "model.onnx").string(), options);
+      if (!g1.ok()) {
+        EXPECT_EQ(g1.status().code(), StatusCode::kUnsupported) << e.path() << ": " << g1.status().message();
+        continue;
+      }
+      SCOPED_TRACE(e.path().string());
+      auto bytes = serialize_model(*g1);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+      auto g2 = load_model_from_bytes(*bytes, e.path().string(), options);
+      ASSERT_TRUE(g2.ok()) << g2.status().to_string();
+      expect_same_graph(*g1, *g2);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 800);
+}
+
+}  // namespace
+}  // namespace edgeq::onnx
