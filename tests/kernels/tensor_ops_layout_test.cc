@@ -69,6 +69,10 @@ TEST(TensorOpsSlice, StepsNegativeAndOutOfRange) {
                        {8, 9, 10, 11, 4, 5, 6, 7, 20, 21, 22, 23, 16, 17, 18, 19});
   // Start beyond the end: empty.
   expect_tensor<float>(run1({.op = "Slice", .inputs = {x, i64({10}), i64({20}), i64({2})}}), {2, 3, 0}, {});
+  // With a negative step ONNX clamps start into [0, dim-1] (numpy would give an empty
+  // result here): start -2 on a dim of 1 becomes 0.
+  expect_tensor<float>(run1({.op = "Slice", .inputs = {vec<float>({1}, {31}), i64({-2}), i64({-8}), i64({0}), i64({-1})}}),
+                       {1}, {31});
   expect_error({.op = "Slice", .inputs = {x, i64({0}), i64({1}), i64({0}), i64({0})}}, StatusCode::kInvalidArgument,
                "step");
 }
