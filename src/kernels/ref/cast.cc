@@ -1,0 +1,117 @@
+// Cast and CastLike between every numeric dtype, f16, bf16 and bool.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/kernel.h"
+#include "kernels/ref/data_movement.h"
+#include "kernels/ref/util.h"
+
+namespace edgeq::kernels::ref {
+namespace {
+
+// Tags for the 16-bit float formats (stored as raw bits).
+struct Half { uint16_t bits; };
+struct BFloat16 { uint16_t bits; };
+
+template <typename T>
+constexpr bool kIsFloat16 = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+template <typename F>
+Status dispatch_castable(DType t, F&& f) {
+  switch (t) {
+    case DType::kFloat16: return f(Half{});
+    case DType::kBFloat16: return f(BFloat16{});
+    default: return dispatch_numeric(t, std::forward<F>(f));
+  }
+}
+
+template <typename S>
+auto widen(S v) {
+  if constexpr (std::is_same_v<S, Half>) return half_to_float(v.bits);
+  else if constexpr (std::is_same_v<S, BFloat16>) return bfloat16_to_float(v.bits);
+  else return v;
+}
+
+// Float to integer: truncate toward zero; NaN and values outside int64 give INT64_MIN
+// (what x86 conversions produce), then wrap to the target width like numpy.
+template <typename D, typename S>
+D float_to_int(S v) {
+  if constexpr (std::is_same_v<D, uint64_t>) {
+    if (v >= S(9.2233720368547758e18) && v < S(1.8446744073709552e19)) return static_cast<uint64_t>(v);
+  }
+  if (!(v > S(-9.2233720368547758e18) && v < S(9.2233720368547758e18)))
+    return static_cast<D>(std::numeric_limits<int64_t>::min());
+  return static_cast<D>(static_cast<int64_t>(v));
+}
+
+template <typename D, typename S>
+D convert(S in) {
+  auto v = widen(in);
+  using V = decltype(v);
+  if constexpr (std::is_same_v<D, Half>) {
+    return Half{float_to_half(static_cast<float>(v))};
+  } else if constexpr (std::is_same_v<D, BFloat16>) {
+    return BFloat16{float_to_bfloat16(static_cast<float>(v))};
+  } else if constexpr (std::is_same_v<D, bool>) {
+    return v != V(0);
+  } else if constexpr (std::is_integral_v<D> && std::is_floating_point_v<V>) {
+    return float_to_int<D>(v);
+  } else {
+    return static_cast<D>(v);
+  }
+}
+
+}  // namespace
+
+Status convert_elements(const void* src, DType from, void* dst, DType to, int64_t n) {
+  if (n <= 0) return {};
+  if (from == to) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * dtype_size(from));
+    return {};
+  }
+  return dispatch_castable(from, [&](auto src_tag) -> Status {
+    using S = decltype(src_tag);
+    return dispatch_castable(to, [&](auto dst_tag) -> Status {
+      using D = decltype(dst_tag);
+      const S* s = static_cast<const S*>(src);
+      D* d = static_cast<D*>(dst);
+      for (int64_t i = 0; i < n; ++i) d[i] = convert<D>(s[i]);
+      return {};
+    });
+  });
+}
+
+namespace {
+
+Status cast_to(KernelContext& ctx, const Tensor& x, DType to) {
+  if (x.dtype() == DType::kString || to == DType::kString) return ctx.unsupported("string casts are not supported");
+  Tensor out(to, x.shape());
+  Status s = convert_elements(x.raw(), x.dtype(), out.raw(), to, x.numel());
+  if (!s.ok()) return ctx.unsupported(s.message());
+  ctx.output(0) = std::move(out);
+  return {};
+}
+
+}  // namespace
+
+Status run_Cast(KernelContext& ctx) {
+  const Tensor* x = ctx.input(0);
+  if (!x || !x->defined()) return ctx.error("needs input");
+  if (!ctx.attrs.has("to")) return ctx.error("needs attribute to");
+  const int64_t code = ctx.attrs.get_int("to");
+  if (code == static_cast<int64_t>(DType::kString)) return ctx.unsupported("string casts are not supported");
+  auto to = dtype_from_onnx(static_cast<int32_t>(code));
+  if (!to) return ctx.unsupported("cast to ONNX dtype " + std::to_string(code) + " is not supported");
+  return cast_to(ctx, *x, *to);
+}
+
+Status run_CastLike(KernelContext& ctx) {
+  const Tensor* x = ctx.input(0);
+  const Tensor* like = ctx.input(1);
+  if (!x || !like) return ctx.error("needs inputs input and target_type");
+  return cast_to(ctx, *x, like->dtype());
+}
+
+}  // namespace edgeq::kernels::ref

@@ -1,1 +1,0 @@
-#include "onnx/onnx_io.h"

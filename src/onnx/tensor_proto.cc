@@ -1,0 +1,187 @@
+#include "onnx/tensor_proto.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "onnx/onnx_io.h"
+
+namespace edgeq::onnx {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string tensor_label(const ::onnx::TensorProto& p) {
+  return p.name().empty() ? std::string("a tensor") : "tensor '" + p.name() + "'";
+}
+
+// Copies `count` values of a repeated field into the tensor, converting each element.
+template <typename Dst, typename Field, typename Convert>
+Status copy_field(const ::onnx::TensorProto& p, const Field& field, Tensor& t, Convert convert) {
+  if (static_cast<int64_t>(field.size()) != t.numel())
+    return data_loss(tensor_label(p) + " holds " + std::to_string(field.size()) + " values but its shape " +
+                     shape_to_string(t.shape()) + " needs " + std::to_string(t.numel()));
+  Dst* out = t.data<Dst>();
+  for (int i = 0; i < field.size(); ++i) out[i] = convert(field.Get(i));
+  return {};
+}
+
+template <typename Dst, typename Field>
+Status copy_cast(const ::onnx::TensorProto& p, const Field& field, Tensor& t) {
+  return copy_field<Dst>(p, field, t, [](auto v) { return static_cast<Dst>(v); });
+}
+
+// ONNX stores 8/16-bit types and bool one per int32_data entry; float16/bfloat16 keep their
+// bit pattern in the low 16 bits.
+Status from_int32_data(const ::onnx::TensorProto& p, Tensor& t) {
+  const auto& f = p.int32_data();
+  switch (t.dtype()) {
+    case DType::kInt32: return copy_cast<int32_t>(p, f, t);
+    case DType::kInt8: return copy_cast<int8_t>(p, f, t);
+    case DType::kUInt8: return copy_cast<uint8_t>(p, f, t);
+    case DType::kInt16: return copy_cast<int16_t>(p, f, t);
+    case DType::kUInt16:
+    case DType::kFloat16:
+    case DType::kBFloat16:
+      return copy_field<uint16_t>(p, f, t, [](int32_t v) { return static_cast<uint16_t>(v & 0xffff); });
+    case DType::kBool: return copy_field<bool>(p, f, t, [](int32_t v) { return v != 0; });
+    default: return data_loss(tensor_label(p) + " stores " + std::string(dtype_name(t.dtype())) + " values in int32_data");
+  }
+}
+
+Status from_typed_fields(const ::onnx::TensorProto& p, Tensor& t) {
+  const DType d = t.dtype();
+  if (d == DType::kFloat32) return copy_cast<float>(p, p.float_data(), t);
+  if (d == DType::kFloat64) return copy_cast<double>(p, p.double_data(), t);
+  if (d == DType::kInt64) return copy_cast<int64_t>(p, p.int64_data(), t);
+  if (d == DType::kUInt64) return copy_cast<uint64_t>(p, p.uint64_data(), t);
+  if (d == DType::kUInt32) return copy_cast<uint32_t>(p, p.uint64_data(), t);
+  return from_int32_data(p, t);
+}
+
+Status copy_raw(const ::onnx::TensorProto& p, std::string_view bytes, Tensor& t) {
+  if (bytes.size() != t.nbytes())
+    return data_loss(tensor_label(p) + " has " + std::to_string(bytes.size()) + " bytes of data but its " +
+                     std::string(dtype_name(t.dtype())) + shape_to_string(t.shape()) + " shape needs " +
+                     std::to_string(t.nbytes()));
+  // The host is little-endian (x86/ARM), like ONNX raw_data.
+  if (!bytes.empty()) std::memcpy(t.raw(), bytes.data(), bytes.size());
+  if (t.dtype() == DType::kBool) {  // any non-zero byte is true; a bool must hold 0 or 1
+    auto* q = static_cast<uint8_t*>(t.raw());
+    for (size_t i = 0; i < bytes.size(); ++i) q[i] = q[i] != 0;
+  }
+  return {};
+}
+
+// Resolves an external-data location inside base_dir; refuses anything that leaves it.
+StatusOr<fs::path> external_path(const ::onnx::TensorProto& p, const std::string& location,
+                                 const std::string& base_dir) {
+  fs::path rel(location);
+  if (location.empty() || rel.is_absolute() || rel.has_root_name())
+    return invalid_argument(tensor_label(p) + " has external data at '" + location +
+                            "', which is not a path relative to the model's folder");
+  fs::path norm = rel.lexically_normal();
+  if (!norm.empty() && *norm.begin() == "..")
+    return invalid_argument(tensor_label(p) + " has external data at '" + location +
+                            "', which is outside the model's folder");
+  fs::path base = base_dir.empty() ? fs::path(".") : fs::path(base_dir);
+  std::error_code ec;
+  fs::path full = fs::weakly_canonical(base / norm, ec);
+  fs::path canon_base = fs::weakly_canonical(base, ec);
+  if (!ec) {
+    auto rel_to_base = full.lexically_relative(canon_base);
+    if (rel_to_base.empty() || *rel_to_base.begin() == "..")
+      return invalid_argument(tensor_label(p) + " has external data at '" + location +
+                              "', which resolves outside the model's folder");
+  }
+  return base / norm;
+}
+
+Status read_external(const ::onnx::TensorProto& p, const std::string& base_dir, Tensor& t) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : p.external_data()) {
+    try {
+      if (kv.key() == "location") location = kv.value();
+      else if (kv.key() == "offset") offset = std::stoll(kv.value());
+      else if (kv.key() == "length") length = std::stoll(kv.value());
+    } catch (const std::exception&) {
+      return invalid_argument(tensor_label(p) + " has a non-numeric external data " + kv.key() + " '" +
+                              kv.value() + "'");
+    }
+  }
+  if (offset < 0 || length < -1)
+    return invalid_argument(tensor_label(p) + " has a negative external data offset or length");
+  EDGEQ_ASSIGN_OR_RETURN(fs::path path, external_path(p, location, base_dir));
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    return not_found(tensor_label(p) + " has its data in '" + path.string() + "', which does not exist");
+  const auto file_size = static_cast<int64_t>(fs::file_size(path, ec));
+  if (length < 0) length = file_size - offset;
+  if (offset > file_size || length > file_size - offset)
+    return data_loss(tensor_label(p) + " reads bytes " + std::to_string(offset) + ".." +
+                     std::to_string(offset + length) + " of '" + path.string() + "', which has only " +
+                     std::to_string(file_size) + " bytes");
+  if (static_cast<size_t>(length) != t.nbytes())
+    return data_loss(tensor_label(p) + " has " + std::to_string(length) + " bytes of external data but its shape " +
+                     shape_to_string(t.shape()) + " needs " + std::to_string(t.nbytes()));
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(offset);
+  std::string bytes(static_cast<size_t>(length), '\0');
+  if (!in.read(bytes.data(), length)) return io_error("could not read '" + path.string() + "'");
+  return copy_raw(p, bytes, t);
+}
+
+}  // namespace
+
+StatusOr<Tensor> tensor_from_proto(const ::onnx::TensorProto& p, const std::string& base_dir) {
+  if (p.data_type() == ::onnx::TensorProto::STRING)
+    return unsupported(tensor_label(p) + " holds strings, which edgeq does not support");
+  std::optional<DType> dtype = dtype_from_onnx(p.data_type());
+  if (!dtype || dtype_size(*dtype) == 0)
+    return unsupported(tensor_label(p) + " has ONNX data type " + std::to_string(p.data_type()) +
+                       ", which edgeq does not support");
+  if (p.has_segment()) return unsupported(tensor_label(p) + " is segmented, which edgeq does not support");
+  Dims dims(p.dims().begin(), p.dims().end());
+  for (int64_t d : dims)
+    if (d < 0) return data_loss(tensor_label(p) + " has a negative dimension " + shape_to_string(dims));
+  // Guard the allocation against absurd dims in a corrupted file (element count > 2^40).
+  long double n = 1;
+  for (int64_t d : dims) n *= static_cast<long double>(d);
+  if (n > static_cast<long double>(int64_t{1} << 40))
+    return data_loss(tensor_label(p) + " has an impossible shape " + shape_to_string(dims));
+  Tensor t(*dtype, dims);
+  if (p.data_location() == ::onnx::TensorProto::EXTERNAL) {
+    EDGEQ_RETURN_IF_ERROR(read_external(p, base_dir, t));
+  } else if (p.has_raw_data()) {
+    EDGEQ_RETURN_IF_ERROR(copy_raw(p, p.raw_data(), t));
+  } else {
+    EDGEQ_RETURN_IF_ERROR(from_typed_fields(p, t));
+  }
+  return t;
+}
+
+::onnx::TensorProto tensor_to_proto(const Tensor& t, const std::string& name) {
+  ::onnx::TensorProto p;
+  p.set_name(name);
+  p.set_data_type(static_cast<int32_t>(t.dtype()));
+  for (int64_t d : t.shape()) p.add_dims(d);
+  p.set_raw_data(std::string(static_cast<const char*>(t.raw()), t.nbytes()));
+  return p;
+}
+
+StatusOr<Tensor> load_tensor_proto_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return not_found("tensor file '" + path + "' does not exist");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error("could not open tensor file '" + path + "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes))
+    return data_loss(path + " is not a valid ONNX TensorProto (protobuf parse failed)");
+  return tensor_from_proto(proto, fs::path(path).parent_path().string());
+}
+
+}  // namespace edgeq::onnx
