@@ -439,6 +439,35 @@ TEST(OnnxLoad, TensorProtoFile) {
   short_raw.set_raw_data(std::string(8, '\0'));
   test::write_file(dir.file("s.pb"), short_raw.SerializeAsString());
   EXPECT_EQ(load_tensor_proto_file(dir.file("s.pb")).status().code(), StatusCode::kDataLoss);
+  // A corrupted shape must be refused before anything is allocated.
+  TP huge = tensor("h", TP::FLOAT, {int64_t{1} << 40, int64_t{1} << 30});
+  huge.set_raw_data(std::string(8, '\0'));
+  test::write_file(dir.file("h.pb"), huge.SerializeAsString());
+  EXPECT_EQ(load_tensor_proto_file(dir.file("h.pb")).status().code(), StatusCode::kDataLoss);
+  TP big = tensor("b", TP::FLOAT, {int64_t{1} << 40});
+  test::write_file(dir.file("b.pb"), big.SerializeAsString());
+  EXPECT_EQ(load_tensor_proto_file(dir.file("b.pb")).status().code(), StatusCode::kDataLoss);
+}
+
+// Corrupted models (random byte flips and cuts, fixed seed) give an error or a graph,
+// never a crash.
+TEST(OnnxLoad, CorruptedModelsDoNotCrash) {
+  const std::string good = test::serialize(storage_model());
+  uint32_t seed = 12345;
+  auto next = [&]() { return seed = seed * 1664525u + 1013904223u; };
+  int errors = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes = good;
+    int flips = 1 + static_cast<int>(next() % 8);
+    for (int k = 0; k < flips; ++k) bytes[next() % bytes.size()] = static_cast<char>(next() & 0xff);
+    if (i % 3 == 0) bytes.resize(next() % bytes.size());
+    auto g = load_model_from_bytes(bytes, ".");
+    if (!g.ok()) {
+      ++errors;
+      EXPECT_FALSE(g.status().message().empty());
+    }
+  }
+  EXPECT_GT(errors, 100) << "seed 12345";
 }
 
 }  // namespace
