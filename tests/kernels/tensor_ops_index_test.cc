@@ -1,6 +1,7 @@
 // Gather, GatherElements, OneHot, Pad, Cast, CastLike, Range, Trilu, EyeLike. Expected
 // values computed with numpy.
 #include <cmath>
+#include <cstdint>
 
 #include "tests/kernels/tensor_ops_test_util.h"
 
@@ -89,6 +90,22 @@ TEST(TensorOpsCast, IntegerTruncationAndWrap) {
   expect_tensor<double>(run1({.op = "Cast", .attrs = a, .inputs = {vec<bool>({2}, {true, false})}}), {2}, {1, 0});
 }
 
+// Out-of-range float to integer follows numpy on x86 (values from numpy astype).
+TEST(TensorOpsCast, FloatToIntegerOutOfRangeLikeNumpy) {
+  const Tensor x = vec<float>({6}, {300.7f, -129.5f, 1e10f, -1.0f, NAN, 70000.2f});
+  Attributes a;
+  a.set("to", int64_t{3});
+  expect_tensor<int8_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6}, {44, 127, 0, -1, 0, 112});
+  a.set("to", int64_t{4});
+  expect_tensor<uint16_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6}, {300, 65407, 0, 65535, 0, 4464});
+  a.set("to", int64_t{6});
+  expect_tensor<int32_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6},
+                         {300, -129, INT32_MIN, -1, INT32_MIN, 70000});
+  a.set("to", int64_t{7});
+  expect_tensor<int64_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6},
+                         {300, -129, 10000000000, -1, INT64_MIN, 70000});
+}
+
 TEST(TensorOpsCast, HalfAndBFloat16RoundToNearestEven) {
   Attributes a;
   a.set("to", int64_t{10});  // FLOAT16
@@ -96,10 +113,19 @@ TEST(TensorOpsCast, HalfAndBFloat16RoundToNearestEven) {
   ASSERT_EQ(h.dtype(), DType::kFloat16);
   const std::vector<uint16_t> want = {0x3c00, 0x4248, 0x7bff, 0x0002, 0xc100};  // numpy float16 bits
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(h.data<uint16_t>()[i], want[i]) << i;
-  a.set("to", int64_t{16});  // BFLOAT16: 1 + 2^-8 is a tie and rounds to even (1.0); 1 + 3*2^-8 rounds up.
-  Tensor b = run1({.op = "Cast", .attrs = a, .inputs = {vec<float>({2}, {1.00390625f, 1.01171875f})}});
+  // BFLOAT16 up to opset 18 truncates (what ONNX's opset-13 test data expects); from 19 it
+  // rounds to nearest even: 1 + 2^-8 is a tie (-> 1.0), 1 + 3*2^-8 rounds up.
+  a.set("to", int64_t{16});
+  const Tensor bf_in = vec<float>({3}, {1.00390625f, 1.01171875f, -1.0078f});
+  Tensor b = run1({.op = "Cast", .opset = 13, .attrs = a, .inputs = {bf_in}});
+  ASSERT_EQ(b.dtype(), DType::kBFloat16);
+  EXPECT_EQ(b.data<uint16_t>()[0], 0x3f80);
+  EXPECT_EQ(b.data<uint16_t>()[1], 0x3f81);
+  EXPECT_EQ(b.data<uint16_t>()[2], 0xbf80);
+  b = run1({.op = "Cast", .opset = 19, .attrs = a, .inputs = {bf_in}});
   EXPECT_EQ(b.data<uint16_t>()[0], 0x3f80);
   EXPECT_EQ(b.data<uint16_t>()[1], 0x3f82);
+  EXPECT_EQ(b.data<uint16_t>()[2], 0xbf81);
   a.set("to", int64_t{7});  // f16 -> int64
   expect_tensor<int64_t>(run1({.op = "Cast", .attrs = a, .inputs = {h}}), {5}, {1, 3, 65504, 0, -2});
   a.set("to", int64_t{8});
