@@ -186,6 +186,19 @@ TEST(ResizeCrop, TfCropAndResizeExtrapolates) {
   expect_values(r.outputs[0], {1, 1, 3, 3}, {7.6, 10, 10, 12.4, 10, 10, 10, 10, 10});
 }
 
+TEST(ResizeCrop, Rank2NearestExtrapolates) {
+  Tensor x = f32({2, 2}, {1, 2, 3, 4});
+  Tensor roi = f32({4}, {0, 0.5f, 1, 1.5f});
+  Tensor sizes = i64({2}, {2, 3});
+  OpResult r = run_op("Resize",
+                      attrs_with({{"coordinate_transformation_mode", std::string("tf_crop_and_resize")},
+                                  {"extrapolation_value", -1.0f}}),
+                      13, {&x, &roi, nullptr, &sizes});
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  // Columns map to 0.5, 1.0, 1.5: round_prefer_floor picks 0 and 1, the last is outside.
+  expect_values(r.outputs[0], {2, 3}, {1, 2, -1, 3, 4, -1});
+}
+
 TEST(ResizeOpset18, AxesAndKeepAspectRatio) {
   Tensor x = four_by_four();
   Tensor sizes = i64({2}, {2, 3});

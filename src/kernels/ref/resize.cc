@@ -248,8 +248,9 @@ void weighted_pass(const F* src, F* dst, int64_t outer, int64_t in_len, int64_t 
 bool resize_last_two_f32(const Tensor& x, const ResizeParams& p, Tensor* out) {
   const int64_t rank = x.rank();
   if (x.dtype() != DType::kFloat32 || rank < 2 || (p.mode != "nearest" && p.mode != "linear")) return false;
+  if (p.coord == "tf_crop_and_resize") return false;  // needs extrapolation: general path
   for (int64_t d = 0; d < rank - 2; ++d)
-    if (p.out_shape[d] != x.dim(d) || p.scales[d] != 1.0 || p.coord == "tf_crop_and_resize") return false;
+    if (p.out_shape[d] != x.dim(d) || p.scales[d] != 1.0) return false;
   const int64_t ih = x.dim(rank - 2), iw = x.dim(rank - 1);
   const int64_t oh = p.out_shape[rank - 2], ow = p.out_shape[rank - 1];
   if (ih == 0 || iw == 0 || oh == 0 || ow == 0) return false;
