@@ -40,4 +40,35 @@ StatusOr<std::vector<int64_t>> read_int_list(const Tensor& t) {
   return v;
 }
 
+Tensor cast_float_to(const Tensor& f32, DType dtype) {
+  if (dtype == DType::kFloat32) return f32;
+  Tensor out(dtype, f32.shape());
+  const float* in = f32.data<float>();
+  const int64_t n = f32.numel();
+  switch (dtype) {
+    case DType::kFloat16:
+      for (int64_t i = 0; i < n; ++i) out.data<uint16_t>()[i] = float_to_half(in[i]);
+      break;
+    case DType::kBFloat16:
+      for (int64_t i = 0; i < n; ++i) out.data<uint16_t>()[i] = float_to_bfloat16(in[i]);
+      break;
+    case DType::kFloat64:
+      for (int64_t i = 0; i < n; ++i) out.data<double>()[i] = in[i];
+      break;
+    default:
+      (void)dispatch_numeric(dtype, [&](auto tag) -> Status {
+        using T = decltype(tag);
+        for (int64_t i = 0; i < n; ++i) out.data<T>()[i] = static_cast<T>(in[i]);
+        return {};
+      });
+  }
+  return out;
+}
+
+std::vector<double> read_double_list(const Tensor& t) {
+  std::vector<double> v(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = t.at_double(i);
+  return v;
+}
+
 }  // namespace edgeq::kernels::ref

@@ -82,4 +82,11 @@ StatusOr<int64_t> normalize_axis(int64_t axis, int64_t rank);
 // Reads a 1-D (or scalar) integer tensor (i32/i64) into a vector.
 StatusOr<std::vector<int64_t>> read_int_list(const Tensor& t);
 
+// Converts an f32 tensor to `dtype` (f16/bf16 round to nearest even, ints truncate like a
+// C cast); returns `f32` itself when dtype is f32. Lets f16/bf16 inputs reuse f32 kernels.
+Tensor cast_float_to(const Tensor& f32, DType dtype);
+
+// Reads a 1-D (or scalar) numeric tensor into doubles (scales, roi).
+std::vector<double> read_double_list(const Tensor& t);
+
 }  // namespace edgeq::kernels::ref

@@ -1,0 +1,194 @@
+// oneDNN f32 Conv and ConvTranspose (1-D/2-D/3-D, groups, dilations). The primitive and
+// the reordered weights are built once per node and kept in ctx.state; other dtypes,
+// negative pads and anything oneDNN refuses go to the reference kernel.
+//
+// Layout: the interpreter passes plain NCHW tensors. Measured on this machine (AVX-512,
+// 1 thread, oneDNN 2.6, bench/kernels/conv_bench) for ResNet-50 / MobileNetV2 layers:
+// see kDefaultLayout below for the numbers and the choice.
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "kernels/kernel.h"
+#include "kernels/onednn/common.h"
+#include "kernels/ref/nn_geometry.h"
+
+namespace edgeq::kernels::onednn {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+enum class Layout { kPlain, kNhwc, kBlocked };
+
+// Layout of the primitive's src/dst: plain = run on NCHW directly; nhwc / blocked = reorder
+// in and out around each conv. EDGEQ_ONEDNN_CONV_LAYOUT=plain|nhwc|blocked overrides (for
+// benchmarking).
+// Measured (ms, 1 thread; plain / nhwc / blocked):
+//   see conv_layout_numbers in the report of bench/kernels/conv_bench.cc.
+constexpr Layout kDefaultLayout = Layout::kBlocked;
+
+Layout conv_layout() {
+  static const Layout layout = [] {
+    const char* env = std::getenv("EDGEQ_ONEDNN_CONV_LAYOUT");
+    if (!env) return kDefaultLayout;
+    if (std::strcmp(env, "plain") == 0) return Layout::kPlain;
+    if (std::strcmp(env, "nhwc") == 0) return Layout::kNhwc;
+    return Layout::kBlocked;
+  }();
+  return layout;
+}
+
+memory::desc activation_desc(const Dims& shape, Layout layout) {
+  if (layout == Layout::kPlain) return plain_desc(shape);
+  if (layout == Layout::kBlocked) return memory::desc(to_dims(shape), memory::data_type::f32, tag::any);
+  const tag t = shape.size() == 3 ? tag::nwc : shape.size() == 4 ? tag::nhwc : tag::ndhwc;
+  return memory::desc(to_dims(shape), memory::data_type::f32, t);
+}
+
+// ONNX weights as oneDNN dims ({G, OC/G, IC/G, k...} when grouped, else {OC, IC, k...}) with
+// strides describing the ONNX buffer. ConvTranspose's W is [IC, OC/G, k...] (i before o).
+memory::desc user_weights_desc(const Dims& w, int64_t group, bool transposed) {
+  const Dims k(w.begin() + 2, w.end());
+  int64_t ksize = 1;
+  for (int64_t d : k) ksize *= d;
+  memory::dims spatial_strides(k.size(), 1);
+  for (size_t i = k.size(); i-- > 1;) spatial_strides[i - 1] = spatial_strides[i] * k[i];
+  int64_t oc_g, ic_g, s_oc, s_ic, s_g;
+  if (!transposed) {  // [G*OCg, ICg, k]
+    oc_g = w[0] / group, ic_g = w[1];
+    s_ic = ksize, s_oc = ic_g * ksize, s_g = oc_g * ic_g * ksize;
+  } else {  // [G*ICg, OCg, k]
+    ic_g = w[0] / group, oc_g = w[1];
+    s_oc = ksize, s_ic = oc_g * ksize, s_g = oc_g * ic_g * ksize;
+  }
+  memory::dims dims, strides;
+  if (group > 1) dims.push_back(group), strides.push_back(s_g);
+  dims.push_back(oc_g), strides.push_back(s_oc);
+  dims.push_back(ic_g), strides.push_back(s_ic);
+  for (size_t i = 0; i < k.size(); ++i) dims.push_back(k[i]), strides.push_back(spatial_strides[i]);
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+struct ConvState : KernelState {
+  Dims x_shape, y_shape;
+  bool has_bias = false;
+  WeightKey weights_key;
+  dnnl::primitive prim;
+  memory user_src, user_dst, src, dst, weights, bias;
+  std::optional<dnnl::reorder> src_reorder, dst_reorder;
+};
+
+// Builds the primitive for geometry `g`; throws dnnl::error if oneDNN refuses.
+void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Tensor& w, bool has_bias,
+           int64_t group, int64_t out_channels, bool transposed) {
+  dnnl::engine& eng = engine();
+  const size_t k = g.spatial();
+  memory::dims strides(k), dilates(k), pad_l(k), pad_r(k);
+  for (size_t i = 0; i < k; ++i) {
+    strides[i] = g.stride[i];
+    dilates[i] = g.dilation[i] - 1;
+    pad_l[i] = g.pad_begin[i];
+    const int64_t ek = (g.kernel[i] - 1) * g.dilation[i] + 1;
+    // Conv: oneDNN floors like ONNX. ConvTranspose: the right pad that makes oneDNN's
+    // output size formula give g.out (it absorbs output_padding).
+    pad_r[i] = transposed ? (g.in[i] - 1) * g.stride[i] + ek - g.pad_begin[i] - g.out[i] : g.pad_end[i];
+  }
+  s.x_shape = x.shape();
+  s.y_shape = {g.batch, out_channels};
+  s.y_shape.insert(s.y_shape.end(), g.out.begin(), g.out.end());
+  s.has_bias = has_bias;
+  const Layout layout = conv_layout();
+  const memory::desc src_md = activation_desc(s.x_shape, layout), dst_md = activation_desc(s.y_shape, layout);
+  const memory::desc user_w = user_weights_desc(w.shape(), group, transposed);
+  const memory::desc w_any(user_w.dims(), memory::data_type::f32, tag::any);
+  const memory::desc b_md = has_bias ? plain_desc({out_channels}) : memory::desc();
+  memory::desc prim_src, prim_dst, prim_w;
+  if (!transposed) {
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                      src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
+    dnnl::convolution_forward::primitive_desc pd(d, eng);
+    s.prim = dnnl::convolution_forward(pd);
+    prim_src = pd.src_desc(), prim_dst = pd.dst_desc(), prim_w = pd.weights_desc();
+  } else {
+    dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                        src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
+    dnnl::deconvolution_forward::primitive_desc pd(d, eng);
+    s.prim = dnnl::deconvolution_forward(pd);
+    prim_src = pd.src_desc(), prim_dst = pd.dst_desc(), prim_w = pd.weights_desc();
+  }
+  s.user_src = memory(plain_desc(s.x_shape), eng, nullptr);
+  s.user_dst = memory(plain_desc(s.y_shape), eng, nullptr);
+  s.src_reorder.reset();
+  s.dst_reorder.reset();
+  if (prim_src != s.user_src.get_desc()) {
+    s.src = memory(prim_src, eng);
+    s.src_reorder = dnnl::reorder(s.user_src, s.src);
+  }
+  if (prim_dst != s.user_dst.get_desc()) {
+    s.dst = memory(prim_dst, eng);
+    s.dst_reorder = dnnl::reorder(s.dst, s.user_dst);
+  }
+  // Weights: reordered once into the primitive's preferred format.
+  memory user_w_mem(user_w, eng, handle(&w));
+  s.weights = memory(prim_w, eng);
+  dnnl::reorder(user_w_mem, s.weights).execute(stream(), user_w_mem, s.weights);
+  stream().wait();
+  s.weights_key.held = w;
+  s.bias = has_bias ? memory(b_md, eng, nullptr) : memory();
+}
+
+Status run(KernelContext& ctx, bool transposed) {
+  const Tensor *x = ctx.input(0), *w = ctx.input(1), *b = ctx.input(2);
+  ref::WindowGeometry g;
+  int64_t group = 1, out_channels = 0;
+  if (!transposed) {
+    EDGEQ_RETURN_IF_ERROR(ref::conv_geometry(ctx, x, w, b, &g, &group));
+    out_channels = w->dim(0);
+  } else {
+    EDGEQ_RETURN_IF_ERROR(ref::conv_transpose_geometry(ctx, x, w, b, &g, &group, &out_channels));
+  }
+  const auto fallback = [&] { return transposed ? ref::run_ConvTranspose(ctx) : ref::run_Conv(ctx); };
+  if (x->dtype() != DType::kFloat32 || x->numel() == 0) return fallback();
+  for (size_t i = 0; i < g.spatial(); ++i)
+    if (g.pad_begin[i] < 0 || g.pad_end[i] < 0) return fallback();
+  sync_threads();
+  auto* s = dynamic_cast<ConvState*>(ctx.state.get());
+  if (!s || s->x_shape != x->shape() || !s->weights_key.matches(*w) || s->has_bias != (b != nullptr)) {
+    auto fresh = std::make_unique<ConvState>();
+    try {
+      build(*fresh, g, *x, *w, b != nullptr, group, out_channels, transposed);
+    } catch (const dnnl::error&) {
+      ctx.state.reset();
+      return fallback();  // a configuration oneDNN does not implement
+    }
+    ctx.state = std::move(fresh);
+    s = static_cast<ConvState*>(ctx.state.get());
+  }
+  Tensor& y = ctx.output(0) = Tensor(DType::kFloat32, s->y_shape);
+  s->user_src.set_data_handle(handle(x));
+  s->user_dst.set_data_handle(y.raw());
+  try {
+    if (s->src_reorder) s->src_reorder->execute(stream(), s->user_src, s->src);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s->src_reorder ? s->src : s->user_src},
+                                         {DNNL_ARG_WEIGHTS, s->weights},
+                                         {DNNL_ARG_DST, s->dst_reorder ? s->dst : s->user_dst}};
+    if (b) {
+      s->bias.set_data_handle(handle(b));
+      args.emplace(DNNL_ARG_BIAS, s->bias);
+    }
+    s->prim.execute(stream(), args);
+    if (s->dst_reorder) s->dst_reorder->execute(stream(), s->dst, s->user_dst);
+    stream().wait();
+  } catch (const dnnl::error& e) {
+    return ctx.error(std::string("oneDNN failed to execute: ") + e.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+Status run_Conv(KernelContext& ctx) { return run(ctx, false); }
+Status run_ConvTranspose(KernelContext& ctx) { return run(ctx, true); }
+
+}  // namespace edgeq::kernels::onednn
