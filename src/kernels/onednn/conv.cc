@@ -19,14 +19,14 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-enum class Layout { kPlain, kNhwc, kBlocked };
+enum class Layout { kAuto, kPlain, kNhwc, kBlocked };
 
 // Layout of the primitive's src/dst: plain = run on NCHW directly; nhwc / blocked = reorder
 // in and out around each conv. EDGEQ_ONEDNN_CONV_LAYOUT=plain|nhwc|blocked overrides (for
 // benchmarking).
 // Measured (ms, 1 thread; plain / nhwc / blocked):
 //   see conv_layout_numbers in the report of bench/kernels/conv_bench.cc.
-constexpr Layout kDefaultLayout = Layout::kBlocked;
+constexpr Layout kDefaultLayout = Layout::kAuto;
 
 Layout conv_layout() {
   static const Layout layout = [] {
@@ -34,7 +34,8 @@ Layout conv_layout() {
     if (!env) return kDefaultLayout;
     if (std::strcmp(env, "plain") == 0) return Layout::kPlain;
     if (std::strcmp(env, "nhwc") == 0) return Layout::kNhwc;
-    return Layout::kBlocked;
+    if (std::strcmp(env, "blocked") == 0) return Layout::kBlocked;
+    return Layout::kAuto;
   }();
   return layout;
 }
@@ -98,7 +99,8 @@ void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Te
   s.y_shape = {g.batch, out_channels};
   s.y_shape.insert(s.y_shape.end(), g.out.begin(), g.out.end());
   s.has_bias = has_bias;
-  const Layout layout = conv_layout();
+  Layout layout = conv_layout();
+  if (layout == Layout::kAuto) layout = group > 1 ? Layout::kNhwc : Layout::kPlain;
   const memory::desc src_md = activation_desc(s.x_shape, layout), dst_md = activation_desc(s.y_shape, layout);
   const memory::desc user_w = user_weights_desc(w.shape(), group, transposed);
   const memory::desc w_any(user_w.dims(), memory::data_type::f32, tag::any);

@@ -18,6 +18,8 @@ struct MatMulState : KernelState {
   WeightKey b_key;  // only for the packed 2-D form
   dnnl::matmul prim;
   memory a, b, dst;
+  memory b_user;                        // 2-D form: the caller's B, reordered into `b`
+  std::optional<dnnl::reorder> pack_b;  // 2-D form: B -> packed B
 };
 
 // A [M, K] (strides for transA), B [K, N] (transB) packed once, dst [M, N]; alpha as an
@@ -34,27 +36,37 @@ void build_2d(MatMulState& s, int64_t m, int64_t k, int64_t n, bool ta, bool tb,
   s.prim = dnnl::matmul(pd);
   s.a = memory(a_md, eng, nullptr);
   s.dst = memory(dst_md, eng, nullptr);
-  memory b_user_mem(b_user, eng, handle(&b));
+  s.b_user = memory(b_user, eng, nullptr);
   s.b = memory(pd.weights_desc(), eng);
-  dnnl::reorder(b_user_mem, s.b).execute(stream(), b_user_mem, s.b);
+  s.pack_b = dnnl::reorder(s.b_user, s.b);
+}
+
+// Packs B into the state's weights buffer (once per distinct B tensor).
+void pack_b(MatMulState& s, const Tensor& b) {
+  s.b_user.set_data_handle(handle(&b));
+  s.pack_b->execute(stream(), s.b_user, s.b);
   stream().wait();
   s.b_key.held = b;
+  s.b_shape = b.shape();
 }
 
 Status run_2d(KernelContext& ctx, const Tensor& a, const Tensor& b, int64_t m, int64_t k, int64_t n, bool ta,
               bool tb, float alpha, Tensor& y) {
   sync_threads();
   auto* s = dynamic_cast<MatMulState*>(ctx.state.get());
-  if (!s || s->a_shape != a.shape() || !s->b_key.matches(b)) {
-    auto fresh = std::make_unique<MatMulState>();
-    try {
+  try {
+    if (!s || s->a_shape != a.shape() || s->b_shape != b.shape() || !s->pack_b) {
+      auto fresh = std::make_unique<MatMulState>();
       build_2d(*fresh, m, k, n, ta, tb, alpha, b);
-    } catch (const dnnl::error& e) {
-      return ctx.error(std::string("oneDNN refused the matmul: ") + e.what());
+      fresh->a_shape = a.shape();
+      ctx.state = std::move(fresh);
+      s = static_cast<MatMulState*>(ctx.state.get());
     }
-    fresh->a_shape = a.shape();
-    ctx.state = std::move(fresh);
-    s = static_cast<MatMulState*>(ctx.state.get());
+    // A new B of the same shape (an activation, or weights of a re-fed graph) is only re-packed.
+    if (!s->b_key.matches(b)) pack_b(*s, b);
+  } catch (const dnnl::error& e) {
+    ctx.state.reset();
+    return ctx.error(std::string("oneDNN refused the matmul: ") + e.what());
   }
   s->a.set_data_handle(handle(&a));
   s->dst.set_data_handle(y.raw());
