@@ -46,14 +46,22 @@ D float_to_int(S v) {
   return static_cast<D>(static_cast<int64_t>(v));
 }
 
+uint16_t float_to_bfloat16_truncated(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40);  // keep NaN a NaN
+  return static_cast<uint16_t>(x >> 16);
+}
+
 template <typename D, typename S>
-D convert(S in) {
+D convert(S in, Bf16Rounding rounding) {
   auto v = widen(in);
   using V = decltype(v);
   if constexpr (std::is_same_v<D, Half>) {
     return Half{float_to_half(static_cast<float>(v))};
   } else if constexpr (std::is_same_v<D, BFloat16>) {
-    return BFloat16{float_to_bfloat16(static_cast<float>(v))};
+    const auto f = static_cast<float>(v);
+    return BFloat16{rounding == Bf16Rounding::kTruncate ? float_to_bfloat16_truncated(f) : float_to_bfloat16(f)};
   } else if constexpr (std::is_same_v<D, bool>) {
     return v != V(0);
   } else if constexpr (std::is_integral_v<D> && std::is_floating_point_v<V>) {
@@ -65,7 +73,7 @@ D convert(S in) {
 
 }  // namespace
 
-Status convert_elements(const void* src, DType from, void* dst, DType to, int64_t n) {
+Status convert_elements(const void* src, DType from, void* dst, DType to, int64_t n, Bf16Rounding rounding) {
   if (n <= 0) return {};
   if (from == to) {
     std::memcpy(dst, src, static_cast<size_t>(n) * dtype_size(from));
@@ -77,7 +85,7 @@ Status convert_elements(const void* src, DType from, void* dst, DType to, int64_
       using D = decltype(dst_tag);
       const S* s = static_cast<const S*>(src);
       D* d = static_cast<D*>(dst);
-      for (int64_t i = 0; i < n; ++i) d[i] = convert<D>(s[i]);
+      for (int64_t i = 0; i < n; ++i) d[i] = convert<D>(s[i], rounding);
       return {};
     });
   });
@@ -88,7 +96,10 @@ namespace {
 Status cast_to(KernelContext& ctx, const Tensor& x, DType to) {
   if (x.dtype() == DType::kString || to == DType::kString) return ctx.unsupported("string casts are not supported");
   Tensor out(to, x.shape());
-  Status s = convert_elements(x.raw(), x.dtype(), out.raw(), to, x.numel());
+  // ONNX defines Cast to bfloat16 as truncation up to opset 18 (the reference and backend
+  // test data of opset 13 keep the upper 16 bits); opset 19 made it round to nearest even.
+  const Bf16Rounding rounding = ctx.opset < 19 ? Bf16Rounding::kTruncate : Bf16Rounding::kNearestEven;
+  Status s = convert_elements(x.raw(), x.dtype(), out.raw(), to, x.numel(), rounding);
   if (!s.ok()) return ctx.unsupported(s.message());
   ctx.output(0) = std::move(out);
   return {};

@@ -33,6 +33,56 @@ void copy_run(std::byte* dst, const std::byte* src, int64_t n, int64_t ds, int64
   }
 }
 
+// 2-D tile copy for transposes: dst[a*dsa + b] = src[a + b*ssb] over an na x nb block,
+// in 32x32 tiles so both sides stay in cache.
+template <typename T>
+void transpose_tiles(std::byte* dst, const std::byte* src, int64_t na, int64_t nb, int64_t dsa, int64_t ssb) {
+  constexpr int64_t kTile = 32;
+  T* d = reinterpret_cast<T*>(dst);
+  const T* s = reinterpret_cast<const T*>(src);
+  for (int64_t a0 = 0; a0 < na; a0 += kTile) {
+    const int64_t a1 = std::min(na, a0 + kTile);
+    for (int64_t b0 = 0; b0 < nb; b0 += kTile) {
+      const int64_t b1 = std::min(nb, b0 + kTile);
+      for (int64_t a = a0; a < a1; ++a)
+        for (int64_t b = b0; b < b1; ++b) d[a * dsa + b] = s[a + b * ssb];
+    }
+  }
+}
+
+bool transpose_tiles_any(std::byte* dst, const std::byte* src, int64_t na, int64_t nb, int64_t dsa, int64_t ssb,
+                         size_t esize) {
+  switch (esize) {
+    case 1: transpose_tiles<uint8_t>(dst, src, na, nb, dsa, ssb); return true;
+    case 2: transpose_tiles<uint16_t>(dst, src, na, nb, dsa, ssb); return true;
+    case 4: transpose_tiles<uint32_t>(dst, src, na, nb, dsa, ssb); return true;
+    case 8: transpose_tiles<uint64_t>(dst, src, na, nb, dsa, ssb); return true;
+    default: return false;
+  }
+}
+
+// Odometer over every dim except those in `skip`, calling f(dst_offset, src_offset).
+template <typename F>
+void for_each_outer(const Dims& n, const Dims& ds, const Dims& ss, const std::vector<bool>& skip, F&& f) {
+  const size_t rank = n.size();
+  std::vector<int64_t> idx(rank, 0);
+  int64_t d_off = 0, s_off = 0;
+  while (true) {
+    f(d_off, s_off);
+    size_t k = rank;
+    while (k-- > 0) {
+      if (skip[k]) continue;
+      d_off += ds[k];
+      s_off += ss[k];
+      if (++idx[k] < n[k]) break;
+      d_off -= ds[k] * n[k];
+      s_off -= ss[k] * n[k];
+      idx[k] = 0;
+    }
+    if (k == static_cast<size_t>(-1)) return;
+  }
+}
+
 }  // namespace
 
 void copy_strided(void* dst, const void* src, std::span<const int64_t> shape,
@@ -62,6 +112,20 @@ void copy_strided(void* dst, const void* src, std::span<const int64_t> shape,
   const size_t rank = n.size();
   const int64_t inner = n.back(), inner_ds = ds.back(), inner_ss = ss.back();
   const auto e = static_cast<int64_t>(esize);
+  // A transpose: the destination is contiguous along the last dim but the source is
+  // contiguous along another one. Copy 2-D tiles of those two dims.
+  if (rank >= 2 && inner_ds == 1 && inner_ss != 1) {
+    size_t k = 0;
+    while (k + 1 < rank && ss[k] != 1) ++k;
+    if (k + 1 < rank && n[k] * inner >= 256 && esize <= 8) {
+      std::vector<bool> skip(rank, false);
+      skip[k] = skip[rank - 1] = true;
+      for_each_outer(n, ds, ss, skip, [&](int64_t d_off, int64_t s_off) {
+        transpose_tiles_any(d + d_off * e, s + s_off * e, n[k], inner, ds[k], inner_ss, esize);
+      });
+      return;
+    }
+  }
   std::vector<int64_t> idx(rank, 0);
   int64_t d_off = 0, s_off = 0;  // in elements
   while (true) {

@@ -47,9 +47,12 @@ std::string ints_to_string(std::span<const int64_t> v);
 
 namespace edgeq::kernels::ref {
 
+enum class Bf16Rounding { kNearestEven, kTruncate };
+
 // Converts `n` elements from dtype `from` to dtype `to` with ONNX Cast semantics (float to
-// integer truncates toward zero, integers wrap, to bool is != 0, f16/bf16 round to nearest
-// even). kUnsupported for string/undefined dtypes. Defined in cast.cc.
-Status convert_elements(const void* src, DType from, void* dst, DType to, int64_t n);
+// integer truncates toward zero, integers wrap, to bool is != 0, f16 rounds to nearest
+// even, bf16 as `rounding` says). kUnsupported for string/undefined dtypes. In cast.cc.
+Status convert_elements(const void* src, DType from, void* dst, DType to, int64_t n,
+                        Bf16Rounding rounding = Bf16Rounding::kNearestEven);
 
 }  // namespace edgeq::kernels::ref

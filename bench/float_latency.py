@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Float latency of edgeq's interpreter next to ONNX Runtime fp32, in the same run.
+
+    /usr/bin/python3 bench/float_latency.py [--build build] [--runs 30] [--warmup 5]
+
+For each model (ResNet-50 and MobileNetV2, opset 13, from scripts/export_models.py) both
+engines run one frame at a time on one thread (edgeq: kernels::set_num_threads(1) and
+OMP_NUM_THREADS=1; ORT: intra/inter-op threads 1, graph optimization 'all'), with the same
+warm-up and number of timed runs; the median is reported. Prints a table with the ratio
+edgeq/ORT (lower is better for edgeq) and writes bench/results/float_latency.json.
+Needs: the edgeq_bench_interp target built in --build, and bench/node's npm packages.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ["resnet50", "mobilenet_v2"]
+OPSET = 13
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def ort_version():
+    path = os.path.join(ROOT, "bench", "node", "node_modules", "onnxruntime-node", "package.json")
+    try:
+        with open(path) as f:
+            return json.load(f)["version"]
+    except (OSError, KeyError, ValueError):
+        return "unknown"
+
+
+def run_json(cmd, env):
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"float_latency: {' '.join(cmd[:2])} failed:\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="build folder")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "float_latency.json"))
+    args = parser.parse_args()
+
+    bench_bin = os.path.join(args.build, "bin", "edgeq_bench_interp")
+    if not os.path.exists(bench_bin):
+        sys.exit(f"float_latency: {bench_bin} is missing; build it with "
+                 f"ninja -C {args.build} edgeq_bench_interp")
+    models_dir = os.path.join(args.build, "models")
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "export_models.py"), "--out",
+                    models_dir, "--models", ",".join(MODELS)], check=True)
+
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    ort_script = os.path.join(ROOT, "bench", "node", "ort_run_npy.js")
+    results = []
+    for name in MODELS:
+        model = os.path.join(models_dir, f"{name}_op{OPSET}.onnx")
+        data = os.path.join(models_dir, f"{name}_input.npy")
+        common = ["--warmup", str(args.warmup), "--runs", str(args.runs), "--threads", "1"]
+        edgeq = run_json([bench_bin, "--model", model, "--input", data] + common, env)
+        ort = run_json(["node", ort_script, "--model", model, "--input", f"input={data}"] + common, env)
+        results.append({
+            "model": f"{name}_op{OPSET}",
+            "edgeq_median_ms": round(edgeq["median_ms"], 3),
+            "edgeq_min_ms": round(edgeq["min_ms"], 3),
+            "ort_median_ms": round(ort["median_ms"], 3),
+            "ort_min_ms": round(ort["min_ms"], 3),
+            "ratio_edgeq_over_ort": round(edgeq["median_ms"] / ort["median_ms"], 3),
+        })
+
+    print(f"{'model':<16} {'edgeq ms':>10} {'ORT ms':>10} {'edgeq/ORT':>10}")
+    for r in results:
+        print(f"{r['model']:<16} {r['edgeq_median_ms']:>10.2f} {r['ort_median_ms']:>10.2f} "
+              f"{r['ratio_edgeq_over_ort']:>10.2f}")
+
+    report = {
+        "benchmark": "float_latency",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu_name(),
+        "threads": 1,
+        "warmup": args.warmup,
+        "runs": args.runs,
+        "statistic": "median latency of one frame, ms",
+        "onnxruntime": f"onnxruntime-node {ort_version()}, graphOptimizationLevel=all, intra/inter-op threads 1",
+        "results": results,
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out + ".tmp", "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    os.replace(args.out + ".tmp", args.out)
+    print(f"float_latency: wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
