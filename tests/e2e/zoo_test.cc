@@ -47,6 +47,8 @@ struct ZooCase {
   std::string stem() const { return model + "_op" + std::to_string(opset); }
 };
 
+void PrintTo(const ZooCase& c, std::ostream* os) { *os << c.stem(); }
+
 std::string case_name(const testing::TestParamInfo<ZooCase>& info) { return info.param.stem(); }
 
 std::vector<ZooCase> all_cases() {
