@@ -17,8 +17,11 @@ PACKAGES=(
   libonnx-testdata                                  # ONNX operator conformance tests
   python3 python3-numpy python3-onnx python3-torch python3-torchvision  # test model export
   dataset-fashion-mnist                             # real data for accuracy tests
-  nodejs npm                                        # ONNX Runtime (onnxruntime-node) for cross-checks
 )
+# Node.js runs ONNX Runtime (onnxruntime-node) for cross-checks and benchmarks; a machine
+# may already have its own Node.js (with npm), which conflicts with Debian's npm package.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -21,9 +21,9 @@ std::string type_of(const ir::Graph& g, const std::string& name) {
 
 std::string human(double v, const char* unit) {
   char buf[64];
-  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G%s", v / 1e9, unit);
-  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M%s", v / 1e6, unit);
-  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.2f K%s", v / 1e3, unit);
+  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G %s", v / 1e9, unit);
+  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M %s", v / 1e6, unit);
+  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.2f K %s", v / 1e3, unit);
   else std::snprintf(buf, sizeof buf, "%.0f %s", v, unit);
   return buf;
 }

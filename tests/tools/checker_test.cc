@@ -58,7 +58,7 @@ TEST_F(Checker, PrintsTableAndTotals) {
   EXPECT_NE(r.out.find("f32[1,8,16,16]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("f32[1,8]"), std::string::npos) << r.out;
   // 8 output channels x 16x16 positions x 3x3x3 taps
-  EXPECT_NE(r.out.find("55.30 KMACs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("55.30 K MACs"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("224 parameters"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("the model can be converted"), std::string::npos) << r.out;
 }
