@@ -5,14 +5,10 @@
 
 namespace edgeq::exec {
 
-namespace {
-bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
-}  // namespace
-
 std::vector<UnsupportedNode> unsupported_nodes(const ir::Graph& graph) {
   std::vector<UnsupportedNode> out;
   for (const ir::Node& n : graph.nodes)
-    if (!is_default_domain(n.domain) || !kernels::find_kernel(n.op_type))
+    if (!kernels::is_supported(n.domain, n.op_type))
       out.push_back({n.name, n.op_type, n.domain});
   return out;
 }
@@ -25,7 +21,8 @@ StatusOr<std::unique_ptr<Interpreter>> Interpreter::create(const ir::Graph& grap
   EDGEQ_RETURN_IF_ERROR(in->graph_.topological_sort());
   EDGEQ_RETURN_IF_ERROR(ir::verify(in->graph_));
   for (const ir::Node& n : in->graph_.nodes) {
-    kernels::KernelFn fn = is_default_domain(n.domain) ? kernels::find_kernel(n.op_type, options.backend) : nullptr;
+    kernels::KernelFn fn =
+        kernels::is_supported(n.domain, n.op_type) ? kernels::find_kernel(n.op_type, options.backend) : nullptr;
     if (!fn) {
       std::string op = n.domain.empty() ? n.op_type : n.domain + "." + n.op_type;
       return unsupported("op " + op + " (node '" + n.name + "') is not supported by edgeq");

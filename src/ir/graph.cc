@@ -34,6 +34,15 @@ std::string shape_to_string(const Shape& shape) {
   return s + "]";
 }
 
+std::string_view placement_name(Placement p) {
+  switch (p) {
+    case Placement::kAccelerator: return "accelerator";
+    case Placement::kCpu: return "cpu";
+    case Placement::kUnassigned: break;
+  }
+  return "-";
+}
+
 const std::string& Node::input(size_t i) const {
   static const std::string kEmpty;
   return i < inputs.size() ? inputs[i] : kEmpty;

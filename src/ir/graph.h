@@ -47,19 +47,36 @@ std::optional<Dims> static_dims(const Shape& shape);
 // "[1,3,batch,?]"
 std::string shape_to_string(const Shape& shape);
 
+// Quantization of a value (DESIGN §5): real = scale * (q - zero_point). Per-tensor when
+// scale has one entry; per-channel along `axis` otherwise.
+struct QuantParams {
+  DType dtype = DType::kUndefined;  // kUInt8 activations, kInt8 weights, kInt32 biases
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int64_t axis = -1;
+};
+
 // Type and shape of a value. shape == nullopt means the rank is unknown.
 struct ValueInfo {
   DType dtype = DType::kUndefined;
   std::optional<Shape> shape;
+  std::optional<QuantParams> quant;  // set by quantization
 };
+
+// Where a node runs: on the accelerator's int8 path or in float on the CPU. An annotation
+// (with its reason) before the compiler cuts the graph into segments.
+enum class Placement { kUnassigned, kAccelerator, kCpu };
+std::string_view placement_name(Placement p);  // "-", "accelerator", "cpu"
 
 struct Node {
   std::string name;
   std::string op_type;
-  std::string domain;  // "" is the default ONNX domain
+  std::string domain;  // "" is the default ONNX domain; "edgeq" for edgeq's internal ops
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   Attributes attrs;
+  Placement placement = Placement::kUnassigned;
+  std::string placement_reason;  // why, in a few words: "int8 conv", "op not on the int8 path"
 
   // Input i's name, or "" when absent.
   const std::string& input(size_t i) const;

@@ -64,6 +64,10 @@ enum class Backend { kReference, kFast };
 // and one exists, else the reference one; nullptr if edgeq has no kernel for the op.
 KernelFn find_kernel(std::string_view op_type, Backend backend = Backend::kFast);
 bool has_fast_kernel(std::string_view op_type);
+// The domain an op type belongs to: "edgeq" for internal ops, "" for ONNX ops.
+std::string_view op_domain(std::string_view op_type);
+// True if edgeq has a kernel for (domain, op_type); domain "" and "ai.onnx" are ONNX's.
+bool is_supported(std::string_view domain, std::string_view op_type);
 // Every op type in the op list, in list order.
 std::span<const std::string_view> op_types();
 // Op types whose reference kernel is missing from this build (must be empty).

@@ -20,7 +20,7 @@
   X(Abs, unary) X(Reciprocal, unary) X(Floor, unary) X(Ceil, unary) X(Round, unary)       \
   X(Sign, unary) X(Sin, unary) X(Cos, unary) X(Tan, unary) X(Asin, unary) X(Acos, unary)  \
   X(Atan, unary) X(Sinh, unary) X(Cosh, unary) X(Asinh, unary) X(Acosh, unary)            \
-  X(Atanh, unary) X(IsNaN, unary) X(IsInf, unary) X(Not, unary)                           \
+  X(Atanh, unary) X(IsNaN, unary) X(IsInf, unary) X(Not, unary) X(Gelu, unary)            \
   /* broadcasting binary and variadic (ref/binary.cc) */                                  \
   X(Add, binary) X(Sub, binary) X(Mul, binary) X(Div, binary) X(Pow, binary)              \
   X(Mod, binary) X(BitShift, binary) X(Min, binary) X(Max, binary) X(Sum, binary)         \
@@ -45,9 +45,18 @@
   /* resampling (ref/resize.cc) */                                                        \
   X(Resize, resize) X(Upsample, resize)                                                   \
   /* quantization (ref/quantize.cc) */                                                    \
-  X(QuantizeLinear, quantize) X(DequantizeLinear, quantize)
+  X(QuantizeLinear, quantize) X(DequantizeLinear, quantize)                              \
+  /* edgeq's internal ops (domain "edgeq", see EDGEQ_INTERNAL_OPS) */                     \
+  X(FusedConv, nn)
+
+// Internal ops live in domain "edgeq": the optimization passes make them, the interpreter
+// runs them, and the ONNX exporter expands them back into standard ops.
+//   FusedConv(X, W, [B], [Z]) = activation(Conv(X, W, B) + Z), with Conv's attributes plus
+//   `activation` ("" | Relu | Clip | LeakyRelu | HardSwish | Sigmoid | Tanh | HardSigmoid)
+//   and `activation_params` (floats: Clip min,max; LeakyRelu alpha; HardSigmoid alpha,beta).
+#define EDGEQ_INTERNAL_OPS(X) X(FusedConv)
 
 // Ops with a oneDNN f32 kernel (src/kernels/onednn/).
 #define EDGEQ_FAST_OPS(X)                                                           \
   X(Conv) X(ConvTranspose) X(Gemm) X(MatMul) X(MaxPool) X(AveragePool)              \
-  X(GlobalAveragePool) X(GlobalMaxPool)
+  X(GlobalAveragePool) X(GlobalMaxPool) X(FusedConv)

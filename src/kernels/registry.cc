@@ -44,6 +44,10 @@ constexpr FastEntry kFastOps[] = {EDGEQ_FAST_OPS(EDGEQ_FAST_ENTRY)};
 constexpr std::string_view kOpNames[] = {EDGEQ_REF_OPS(EDGEQ_NAME)};
 #undef EDGEQ_NAME
 
+#define EDGEQ_INTERNAL_NAME(op) std::string_view(#op),
+constexpr std::string_view kInternalOps[] = {EDGEQ_INTERNAL_OPS(EDGEQ_INTERNAL_NAME)};
+#undef EDGEQ_INTERNAL_NAME
+
 int g_num_threads = 0;
 
 }  // namespace
@@ -69,6 +73,17 @@ KernelFn find_kernel(std::string_view op_type, Backend backend) {
 bool has_fast_kernel(std::string_view op_type) {
   return std::any_of(std::begin(kFastOps), std::end(kFastOps),
                      [&](const FastEntry& e) { return e.name == op_type && e.fast; });
+}
+
+std::string_view op_domain(std::string_view op_type) {
+  for (std::string_view op : kInternalOps)
+    if (op == op_type) return "edgeq";
+  return "";
+}
+
+bool is_supported(std::string_view domain, std::string_view op_type) {
+  if (domain == "ai.onnx") domain = "";
+  return find_kernel(op_type, Backend::kReference) != nullptr && op_domain(op_type) == domain;
 }
 
 std::span<const std::string_view> op_types() { return kOpNames; }
