@@ -8,7 +8,7 @@ engines run one frame at a time on one thread (edgeq: kernels::set_num_threads(1
 OMP_NUM_THREADS=1; ORT: intra/inter-op threads 1, graph optimization 'all'), with the same
 warm-up and number of timed runs, alternating engine by engine over --rounds rounds so
 that load from other processes hits both alike; the median over all timed runs is
-reported (and the minimum, the least disturbed run). Prints a table with the ratio
+reported (and the minimum, the least disturbed run), with edgeq's time per op type. Prints a table with the ratio
 edgeq/ORT (lower is better for edgeq) and writes bench/results/float_latency.json.
 Needs: the edgeq_bench_interp target built in --build, and bench/node's npm packages.
 """
@@ -84,6 +84,9 @@ def main():
             edgeq_times += run_json([bench_bin, "--model", model, "--input", data] + common, env)["times_ms"]
             ort_times += run_json(["node", ort_script, "--model", model, "--input", f"input={data}"] + common,
                                   env)["times_ms"]
+        # A separate profiled run (the per-node callback adds a little overhead): where edgeq's
+        # time goes, by op type.
+        ops = run_json([bench_bin, "--model", model, "--input", data, "--profile"] + common, env)["ops"]
         results.append({
             "model": f"{name}_op{OPSET}",
             "edgeq_median_ms": round(statistics.median(edgeq_times), 3),
@@ -93,6 +96,7 @@ def main():
             "ratio_edgeq_over_ort": round(statistics.median(edgeq_times) / statistics.median(ort_times), 3),
             "ratio_of_minimums": round(min(edgeq_times) / min(ort_times), 3),
             "runs_per_engine": len(edgeq_times),
+            "edgeq_ms_by_op": {op: round(ms, 3) for op, ms in sorted(ops.items(), key=lambda kv: -kv[1])},
         })
 
     print(f"{'model (median ms)':<20} {'edgeq':>9} {'ORT':>9} {'edgeq/ORT':>10} {'min ratio':>10}")
