@@ -1,5 +1,5 @@
 // Times the single-Conv models from make_conv_models.py with ONNX Runtime (CPU, fp32,
-// intraOpNumThreads=1 by default), median ms per run, same output format as conv_bench.
+// intraOpNumThreads=1 by default), median CPU ms per run, same output format as conv_bench.
 //   NODE_PATH=bench/node/node_modules node bench/kernels/ort_conv_bench.js DIR [threads] [min_ms]
 const ort = require('onnxruntime-node');
 const fs = require('fs');
@@ -23,9 +23,12 @@ async function main() {
     const times = [];
     let total = 0;
     while (total < minMs || times.length < 5) {
-      const t0 = process.hrtime.bigint();
+      // Process CPU time (user + system): with one intra-op thread this is the kernel's
+      // time even when other jobs share the machine.
+      const c0 = process.cpuUsage();
       await session.run({ [meta]: x });
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const c = process.cpuUsage(c0);
+      const ms = (c.user + c.system) / 1e3;
       times.push(ms);
       total += ms;
     }

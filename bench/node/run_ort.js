@@ -8,6 +8,14 @@
 // list is "-". For each output k it writes <prefix><k>.npy and, once, <prefix>outputs.json:
 //   {"outputs":[{"name":"y","file":"<prefix>0.npy","dtype":"float32","shape":[1,8]}]}
 // Exit code 0 on success; 1 with one sentence on stderr when ORT cannot load or run the model.
+//
+// Batch mode runs many models in one process (saves node's start-up per model):
+//   node bench/node/run_ort.js --batch jobs.json
+// jobs.json is [{"model":..., "inputs":["a.npy",...], "prefix":...}, ...]; each job writes
+// its outputs as above, and <jobs.json>.results.json gets [{"ok":true|false,"error":"..."}].
+//
+// Graph optimizations are off by default (a cross-check should run the graph as written);
+// EDGEQ_ORT_OPT=basic|extended|all turns them on (benchmarks).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -65,21 +73,14 @@ function writeNpy(file, type, shape, data) {
   fs.writeFileSync(file, Buffer.concat([pre, Buffer.from(header, 'latin1'), body]));
 }
 
-async function main() {
-  const [modelPath, inputList, prefix] = process.argv.slice(2);
-  if (!modelPath || inputList === undefined || !prefix) {
-    process.stderr.write('usage: node run_ort.js model.onnx in0.npy,in1.npy|name=in.npy,...|- out_prefix\n');
-    process.exit(2);
-  }
-  const ort = require('onnxruntime-node');
+async function runOne(ort, modelPath, items, prefix) {
   let session;
   try {
-    session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'disabled' });
+    session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: process.env.EDGEQ_ORT_OPT || 'disabled' });
   } catch (e) {
     throw new Error(`ONNX Runtime cannot load ${modelPath}: ${e.message}`);
   }
   const feeds = {};
-  const items = inputList === '-' || inputList === '' ? [] : inputList.split(',');
   items.forEach((item, k) => {
     const eq = item.indexOf('=');
     const name = eq > 0 ? item.slice(0, eq) : session.inputNames[k];
@@ -95,14 +96,42 @@ async function main() {
     throw new Error(`ONNX Runtime cannot run ${modelPath}: ${e.message}`);
   }
   const outputs = [];
+  fs.mkdirSync(path.dirname(path.resolve(`${prefix}outputs.json`)), { recursive: true });
   session.outputNames.forEach((name, k) => {
     const t = results[name];
     const file = `${prefix}${k}.npy`;
     writeNpy(file, t.type, t.dims, t.data);
     outputs.push({ name, file, dtype: t.type, shape: Array.from(t.dims) });
   });
-  fs.mkdirSync(path.dirname(path.resolve(`${prefix}outputs.json`)), { recursive: true });
   fs.writeFileSync(`${prefix}outputs.json`, JSON.stringify({ outputs }, null, 1));
+  if (session.release) await session.release();
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const ort = require('onnxruntime-node');
+  if (args[0] === '--batch' && args[1]) {
+    const jobs = JSON.parse(fs.readFileSync(args[1], 'utf8'));
+    const results = [];
+    for (const job of jobs) {
+      try {
+        await runOne(ort, job.model, job.inputs, job.prefix);
+        results.push({ ok: true, error: '' });
+      } catch (e) {
+        results.push({ ok: false, error: e.message });
+      }
+    }
+    fs.writeFileSync(`${args[1]}.results.json`, JSON.stringify(results, null, 1));
+    return;
+  }
+  const [modelPath, inputList, prefix] = args;
+  if (!modelPath || inputList === undefined || !prefix) {
+    process.stderr.write('usage: node run_ort.js model.onnx in0.npy,in1.npy|name=in.npy,...|- out_prefix\n' +
+                         '       node run_ort.js --batch jobs.json\n');
+    process.exit(2);
+  }
+  const items = inputList === '-' || inputList === '' ? [] : inputList.split(',');
+  await runOne(ort, modelPath, items, prefix);
 }
 
 main().catch((e) => {

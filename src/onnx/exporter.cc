@@ -1,5 +1,4 @@
 // ir::Graph → ONNX ModelProto (initializers inline as raw_data), loadable by ONNX Runtime.
-#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -11,9 +10,10 @@ namespace edgeq::onnx {
 
 namespace {
 
-// The lowest IR version that may carry a given default-domain opset (ONNX's versioning
-// table); ONNX Runtime refuses a model whose IR version is older than its opset needs.
-int64_t min_ir_version_for_opset(int64_t opset) {
+// The IR version ONNX released with a given default-domain opset (ONNX's versioning table),
+// used when the graph has none. A graph's own IR version (>= 3) is kept so that
+// load → save → load is exact; ONNX Runtime accepts any IR >= 3 with any opset it knows.
+int64_t ir_version_for_opset(int64_t opset) {
   if (opset <= 8) return 3;
   if (opset == 9) return 4;
   if (opset == 10) return 5;
@@ -71,7 +71,7 @@ StatusOr<::onnx::ModelProto> to_model_proto(const ir::Graph& graph) {
   if (graph.opset() <= 0)
     return invalid_argument("graph '" + graph.name + "' imports no default-domain opset, so it cannot be written to ONNX");
   ::onnx::ModelProto m;
-  const int64_t ir_version = std::max(graph.ir_version, min_ir_version_for_opset(graph.opset()));
+  const int64_t ir_version = graph.ir_version >= 3 ? graph.ir_version : ir_version_for_opset(graph.opset());
   m.set_ir_version(ir_version);
   m.set_producer_name(graph.producer_name.empty() ? "edgeq" : graph.producer_name);
   for (const auto& [domain, version] : graph.opset_imports) {

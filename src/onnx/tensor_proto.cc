@@ -75,6 +75,18 @@ Status copy_raw(const ::onnx::TensorProto& p, std::string_view bytes, Tensor& t)
   return {};
 }
 
+// How many values the typed repeated field for `d` holds.
+int64_t typed_count(const ::onnx::TensorProto& p, DType d) {
+  switch (d) {
+    case DType::kFloat32: return p.float_data_size();
+    case DType::kFloat64: return p.double_data_size();
+    case DType::kInt64: return p.int64_data_size();
+    case DType::kUInt64:
+    case DType::kUInt32: return p.uint64_data_size();
+    default: return p.int32_data_size();
+  }
+}
+
 // Resolves an external-data location inside base_dir; refuses anything that leaves it.
 StatusOr<fs::path> external_path(const ::onnx::TensorProto& p, const std::string& location,
                                  const std::string& base_dir) {
@@ -99,7 +111,10 @@ StatusOr<fs::path> external_path(const ::onnx::TensorProto& p, const std::string
   return base / norm;
 }
 
-Status read_external(const ::onnx::TensorProto& p, const std::string& base_dir, Tensor& t) {
+// The external bytes of a tensor of `nbytes`, checked against the file before anything is
+// allocated (a corrupted length must not trigger a huge allocation).
+StatusOr<std::string> read_external(const ::onnx::TensorProto& p, const std::string& base_dir, const Dims& dims,
+                                    size_t nbytes) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
@@ -124,14 +139,14 @@ Status read_external(const ::onnx::TensorProto& p, const std::string& base_dir, 
     return data_loss(tensor_label(p) + " reads bytes " + std::to_string(offset) + ".." +
                      std::to_string(offset + length) + " of '" + path.string() + "', which has only " +
                      std::to_string(file_size) + " bytes");
-  if (static_cast<size_t>(length) != t.nbytes())
+  if (static_cast<size_t>(length) != nbytes)
     return data_loss(tensor_label(p) + " has " + std::to_string(length) + " bytes of external data but its shape " +
-                     shape_to_string(t.shape()) + " needs " + std::to_string(t.nbytes()));
+                     shape_to_string(dims) + " needs " + std::to_string(nbytes));
   std::ifstream in(path, std::ios::binary);
   in.seekg(offset);
   std::string bytes(static_cast<size_t>(length), '\0');
   if (!in.read(bytes.data(), length)) return io_error("could not read '" + path.string() + "'");
-  return copy_raw(p, bytes, t);
+  return bytes;
 }
 
 }  // namespace
@@ -147,16 +162,31 @@ StatusOr<Tensor> tensor_from_proto(const ::onnx::TensorProto& p, const std::stri
   Dims dims(p.dims().begin(), p.dims().end());
   for (int64_t d : dims)
     if (d < 0) return data_loss(tensor_label(p) + " has a negative dimension " + shape_to_string(dims));
-  // Guard the allocation against absurd dims in a corrupted file (element count > 2^40).
-  long double n = 1;
-  for (int64_t d : dims) n *= static_cast<long double>(d);
-  if (n > static_cast<long double>(int64_t{1} << 40))
-    return data_loss(tensor_label(p) + " has an impossible shape " + shape_to_string(dims));
-  Tensor t(*dtype, dims);
+  // Check the stored data against the shape before allocating, so a corrupted shape or
+  // length cannot trigger a huge allocation.
+  const size_t elem = dtype_size(*dtype);
+  int64_t numel = 1;
+  for (int64_t d : dims)
+    if (__builtin_mul_overflow(numel, d, &numel) || numel > (int64_t{1} << 62) / static_cast<int64_t>(elem))
+      return data_loss(tensor_label(p) + " has an impossible shape " + shape_to_string(dims));
+  const size_t nbytes = static_cast<size_t>(numel) * elem;
+  std::string external;
+  std::string_view raw;
   if (p.data_location() == ::onnx::TensorProto::EXTERNAL) {
-    EDGEQ_RETURN_IF_ERROR(read_external(p, base_dir, t));
+    EDGEQ_ASSIGN_OR_RETURN(external, read_external(p, base_dir, dims, nbytes));
+    raw = external;
   } else if (p.has_raw_data()) {
-    EDGEQ_RETURN_IF_ERROR(copy_raw(p, p.raw_data(), t));
+    raw = p.raw_data();
+    if (raw.size() != nbytes)
+      return data_loss(tensor_label(p) + " has " + std::to_string(raw.size()) + " bytes of data but its " +
+                       std::string(dtype_name(*dtype)) + shape_to_string(dims) + " shape needs " + std::to_string(nbytes));
+  } else if (typed_count(p, *dtype) != numel) {
+    return data_loss(tensor_label(p) + " holds " + std::to_string(typed_count(p, *dtype)) + " values but its shape " +
+                     shape_to_string(dims) + " needs " + std::to_string(numel));
+  }
+  Tensor t(*dtype, dims);
+  if (p.data_location() == ::onnx::TensorProto::EXTERNAL || p.has_raw_data()) {
+    EDGEQ_RETURN_IF_ERROR(copy_raw(p, raw, t));
   } else {
     EDGEQ_RETURN_IF_ERROR(from_typed_fields(p, t));
   }

@@ -9,8 +9,8 @@
 namespace edgeq::kernels {
 namespace {
 
-using testing::expect_tensor;
-using testing::run_ref_op;
+using elementwise_testing::expect_tensor;
+using elementwise_testing::run_ref_op;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -44,7 +44,7 @@ TEST(BinaryArith, Broadcasting) {
 TEST(BinaryArith, IncompatibleShapesNameTheNode) {
   Tensor a(DType::kFloat32, {2, 3});
   Tensor b(DType::kFloat32, {4});
-  testing::OpResult r = run_ref_op("Add", {&a, &b});
+  elementwise_testing::OpResult r = run_ref_op("Add", {&a, &b});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("node 'n1' (Add)"), std::string::npos) << r.status.message();
   EXPECT_NE(r.status.message().find("[2,3]"), std::string::npos) << r.status.message();
@@ -105,7 +105,7 @@ TEST(BinaryMod, SignRules) {
   Tensor fa = Tensor::from_vector<float>({2}, {5.5f, -5.5f});
   Tensor fb = Tensor::from_vector<float>({2}, {2.0f, 2.0f});
   expect_tensor<float>(run_ref_op("Mod", {&fa, &fb}, fmod).out(), {2}, {1.5f, -1.5f});
-  testing::OpResult r = run_ref_op("Mod", {&fa, &fb});
+  elementwise_testing::OpResult r = run_ref_op("Mod", {&fa, &fb});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("fmod"), std::string::npos) << r.status.message();
   Tensor zero = Tensor::scalar<int32_t>(0);
@@ -148,7 +148,7 @@ TEST(BinaryVariadic, BroadcastIntegersAndNaN) {
   Tensor g = Tensor::from_vector<float>({2}, {0.0f, kNaN});
   expect_tensor<float>(run_ref_op("Max", {&f, &g}).out(), {2}, {kNaN, kNaN});
   Tensor bad = Tensor::from_vector<uint32_t>({2}, {1, 2});
-  testing::OpResult r = run_ref_op("Sum", {&b, &bad});
+  elementwise_testing::OpResult r = run_ref_op("Sum", {&b, &bad});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("node 'n1' (Sum)"), std::string::npos) << r.status.message();
 }
@@ -159,7 +159,7 @@ TEST(BinaryVariadic, Float16) {
   a.data<uint16_t>()[1] = float_to_half(-2.0f);
   b.data<uint16_t>()[0] = float_to_half(0.5f);
   b.data<uint16_t>()[1] = float_to_half(3.0f);
-  testing::OpResult r = run_ref_op("Max", {&a, &b});
+  elementwise_testing::OpResult r = run_ref_op("Max", {&a, &b});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   ASSERT_EQ(r.out().dtype(), DType::kFloat16);
   EXPECT_EQ(half_to_float(r.out().data<uint16_t>()[0]), 1.5f);

@@ -1,7 +1,7 @@
 // Runs one reference kernel on given inputs, for the element-wise kernel tests.
 //
 //   Tensor a = Tensor::from_vector<float>({2}, {1, 2});
-//   OpResult r = run_ref_op("Add", {&a, &a});
+//   elementwise_testing::OpResult r = run_ref_op("Add", {&a, &a});
 //   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
 //   expect_values<float>(r.out(), {2, 4});
 #pragma once
@@ -15,7 +15,7 @@
 
 #include "kernels/kernel.h"
 
-namespace edgeq::kernels::testing {
+namespace edgeq::kernels::elementwise_testing {
 
 struct OpResult {
   Status status;
@@ -57,4 +57,4 @@ void expect_tensor(const Tensor& t, const Dims& shape, const std::vector<T>& wan
   }
 }
 
-}  // namespace edgeq::kernels::testing
+}  // namespace edgeq::kernels::elementwise_testing

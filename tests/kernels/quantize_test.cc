@@ -9,8 +9,8 @@
 namespace edgeq::kernels {
 namespace {
 
-using testing::expect_tensor;
-using testing::run_ref_op;
+using elementwise_testing::expect_tensor;
+using elementwise_testing::run_ref_op;
 
 TEST(QuantizeLinear, PerTensorUint8RoundsHalfToEvenAndSaturates) {
   // x / 2: 0, 1, 1.5, 2.5, -0.5, 500, -500 → rounded 0, 1, 2, 2, -0, 500, -500; + 128.
@@ -43,7 +43,7 @@ TEST(QuantizeLinear, PerAxis) {
   expect_tensor<uint8_t>(run_ref_op("QuantizeLinear", {&x, &scale, &zp}, last, 13).out(), {1, 2, 2}, {11, 21, 13, 22});
   Attributes first;
   first.set("axis", int64_t{0});
-  testing::OpResult r = run_ref_op("QuantizeLinear", {&x, &scale, &zp}, first, 13);
+  elementwise_testing::OpResult r = run_ref_op("QuantizeLinear", {&x, &scale, &zp}, first, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("node 'n1' (QuantizeLinear)"), std::string::npos) << r.status.message();
 }
@@ -105,9 +105,9 @@ TEST(QuantizeDequantizeLinear, RoundTripIsExactOnGrid) {
   Tensor q = Tensor::from_vector<uint8_t>({256}, codes);
   Tensor scale = Tensor::scalar<float>(0.0235f);
   Tensor zp = Tensor::scalar<uint8_t>(97);
-  testing::OpResult d = run_ref_op("DequantizeLinear", {&q, &scale, &zp}, {}, 13);
+  elementwise_testing::OpResult d = run_ref_op("DequantizeLinear", {&q, &scale, &zp}, {}, 13);
   ASSERT_TRUE(d.status.ok()) << d.status.to_string();
-  testing::OpResult back = run_ref_op("QuantizeLinear", {&d.out(), &scale, &zp}, {}, 13);
+  elementwise_testing::OpResult back = run_ref_op("QuantizeLinear", {&d.out(), &scale, &zp}, {}, 13);
   expect_tensor<uint8_t>(back.out(), {256}, codes);
 }
 

@@ -218,5 +218,24 @@ TEST(ReduceSoftmax, HardmaxPicksFirstMaximum) {
   expect_values(legacy.outputs[0], {2, 3}, {0, 1, 0, 0, 0, 0});
 }
 
+TEST(ReduceHalf, Float16RunsThroughFloat) {
+  Tensor x(DType::kFloat16, {2, 2});
+  const float vals[] = {1.0f, 2.0f, 3.0f, 0.5f};
+  for (int i = 0; i < 4; ++i) x.data<uint16_t>()[i] = float_to_half(vals[i]);
+  OpResult sum = run_op("ReduceSum", attrs_with({{"keepdims", int64_t{0}}}), 11, {&x});
+  ASSERT_TRUE(sum.status.ok()) << sum.status.to_string();
+  EXPECT_EQ(sum.outputs[0].dtype(), DType::kFloat16);
+  expect_values(sum.outputs[0], {}, {6.5}, 1e-3);
+  OpResult sm = run_op("Softmax", {}, 13, {&x});
+  ASSERT_TRUE(sm.status.ok());
+  EXPECT_EQ(sm.outputs[0].dtype(), DType::kFloat16);
+  expect_values(sm.outputs[0], {2, 2}, {0.2689414213699951, 0.7310585786300049, 0.9241418199787566, 0.07585818002124356}, 1e-3);
+  Tensor i8 = Tensor::from_vector<int8_t>({3}, {-128, 5, 127});
+  OpResult mn = run_op("ReduceMin", {}, 13, {&i8});
+  ASSERT_TRUE(mn.status.ok());
+  EXPECT_EQ(mn.outputs[0].dtype(), DType::kInt8);
+  expect_values(mn.outputs[0], {1}, {-128});
+}
+
 }  // namespace
 }  // namespace edgeq::kernels

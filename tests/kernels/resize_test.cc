@@ -186,6 +186,19 @@ TEST(ResizeCrop, TfCropAndResizeExtrapolates) {
   expect_values(r.outputs[0], {1, 1, 3, 3}, {7.6, 10, 10, 12.4, 10, 10, 10, 10, 10});
 }
 
+TEST(ResizeCrop, Rank2NearestExtrapolates) {
+  Tensor x = f32({2, 2}, {1, 2, 3, 4});
+  Tensor roi = f32({4}, {0, 0.5f, 1, 1.5f});
+  Tensor sizes = i64({2}, {2, 3});
+  OpResult r = run_op("Resize",
+                      attrs_with({{"coordinate_transformation_mode", std::string("tf_crop_and_resize")},
+                                  {"extrapolation_value", -1.0f}}),
+                      13, {&x, &roi, nullptr, &sizes});
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  // Columns map to 0.5, 1.0, 1.5: round_prefer_floor picks 0 and 1, the last is outside.
+  expect_values(r.outputs[0], {2, 3}, {1, 2, -1, 3, 4, -1});
+}
+
 TEST(ResizeOpset18, AxesAndKeepAspectRatio) {
   Tensor x = four_by_four();
   Tensor sizes = i64({2}, {2, 3});
@@ -200,6 +213,36 @@ TEST(ResizeOpset18, AxesAndKeepAspectRatio) {
   OpResult s = run_op("Resize", attrs_with({{"axes", std::vector<int64_t>{-1}}}), 18, {&x, nullptr, &scales});
   ASSERT_TRUE(s.status.ok()) << s.status.to_string();
   EXPECT_EQ(s.outputs[0].shape(), (Dims{1, 1, 4, 8}));
+}
+
+// torch's antialiased interpolate clips the filter support at the borders, which is ONNX's
+// antialias with exclude_outside=1; its bicubic uses a = -0.5.
+TEST(ResizeAntialias, MatchesTorchWhenDownsampling) {
+  Tensor x = f32({1, 1, 7, 5},
+                 {0.0f, 0.7300000190734863f, 1.4600000381469727f, 2.190000057220459f, 2.9200000762939453f,
+                  0.5500001907348633f, 1.2800002098083496f, 2.010000228881836f, 2.7400002479553223f,
+                  0.37000036239624023f, 1.1000003814697266f, 1.830000877380371f, 2.560000419616699f,
+                  0.19000005722045898f, 0.9200005531311035f, 1.650001049041748f, 2.380000591278076f,
+                  0.010000228881835938f, 0.7400007247924805f, 1.470001220703125f, 2.200000762939453f,
+                  2.9300003051757812f, 0.5600018501281738f, 1.290001392364502f, 2.02000093460083f,
+                  2.750000476837158f, 0.38000011444091797f, 1.110001564025879f, 1.840001106262207f,
+                  2.570000648498535f, 0.20000219345092773f, 0.9300017356872559f, 1.660001277923584f,
+                  2.390000820159912f, 0.020000457763671875f});
+  Tensor sizes = i64({2}, {3, 2});
+  Attributes a = attrs_with({{"mode", std::string("linear")}, {"antialias", int64_t{1}},
+                             {"exclude_outside", int64_t{1}}, {"axes", std::vector<int64_t>{2, 3}}});
+  OpResult lin = run_op("Resize", a, 18, {&x, nullptr, nullptr, &sizes});
+  ASSERT_TRUE(lin.status.ok()) << lin.status.to_string();
+  expect_values(lin.outputs[0], {1, 1, 3, 2},
+                {1.171233892440796, 1.7555845975875854, 1.6754553318023682, 1.1544393301010132,
+                 1.3644168376922607, 1.5964943170547485}, 1e-4);
+  a.set("mode", std::string("cubic"));
+  a.set("cubic_coeff_a", -0.5f);
+  OpResult cub = run_op("Resize", a, 18, {&x, nullptr, nullptr, &sizes});
+  ASSERT_TRUE(cub.status.ok()) << cub.status.to_string();
+  expect_values(cub.outputs[0], {1, 1, 3, 2},
+                {1.0961291790008545, 1.8241982460021973, 1.7708336114883423, 1.0682251453399658,
+                 1.3329523801803589, 1.611696481704712}, 1e-4);
 }
 
 TEST(ResizeErrors, BadInputsNameTheNode) {

@@ -1,6 +1,7 @@
 // Gather, GatherElements, OneHot, Pad, Cast, CastLike, Range, Trilu, EyeLike. Expected
 // values computed with numpy.
 #include <cmath>
+#include <cstdint>
 
 #include "tests/kernels/tensor_ops_test_util.h"
 
@@ -87,6 +88,22 @@ TEST(TensorOpsCast, IntegerTruncationAndWrap) {
                       {false, true, true});
   a.set("to", int64_t{11});  // DOUBLE
   expect_tensor<double>(run1({.op = "Cast", .attrs = a, .inputs = {vec<bool>({2}, {true, false})}}), {2}, {1, 0});
+}
+
+// Out-of-range float to integer follows numpy on x86 (values from numpy astype).
+TEST(TensorOpsCast, FloatToIntegerOutOfRangeLikeNumpy) {
+  const Tensor x = vec<float>({6}, {300.7f, -129.5f, 1e10f, -1.0f, NAN, 70000.2f});
+  Attributes a;
+  a.set("to", int64_t{3});
+  expect_tensor<int8_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6}, {44, 127, 0, -1, 0, 112});
+  a.set("to", int64_t{4});
+  expect_tensor<uint16_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6}, {300, 65407, 0, 65535, 0, 4464});
+  a.set("to", int64_t{6});
+  expect_tensor<int32_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6},
+                         {300, -129, INT32_MIN, -1, INT32_MIN, 70000});
+  a.set("to", int64_t{7});
+  expect_tensor<int64_t>(run1({.op = "Cast", .attrs = a, .inputs = {x}}), {6},
+                         {300, -129, 10000000000, -1, INT64_MIN, 70000});
 }
 
 TEST(TensorOpsCast, HalfAndBFloat16RoundToNearestEven) {

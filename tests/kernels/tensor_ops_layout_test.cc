@@ -69,6 +69,10 @@ TEST(TensorOpsSlice, StepsNegativeAndOutOfRange) {
                        {8, 9, 10, 11, 4, 5, 6, 7, 20, 21, 22, 23, 16, 17, 18, 19});
   // Start beyond the end: empty.
   expect_tensor<float>(run1({.op = "Slice", .inputs = {x, i64({10}), i64({20}), i64({2})}}), {2, 3, 0}, {});
+  // With a negative step ONNX clamps start into [0, dim-1] (numpy would give an empty
+  // result here): start -2 on a dim of 1 becomes 0.
+  expect_tensor<float>(run1({.op = "Slice", .inputs = {vec<float>({1}, {31}), i64({-2}), i64({-8}), i64({0}), i64({-1})}}),
+                       {1}, {31});
   expect_error({.op = "Slice", .inputs = {x, i64({0}), i64({1}), i64({0}), i64({0})}}, StatusCode::kInvalidArgument,
                "step");
 }
@@ -165,6 +169,42 @@ TEST(TensorOpsSpaceToDepth, Blocks) {
   expect_tensor<float>(run1({.op = "SpaceToDepth", .attrs = a, .inputs = {iota_f32({1, 2, 4, 4})}}), {1, 8, 2, 2},
                        {0, 2, 8, 10, 16, 18, 24, 26, 1, 3, 9, 11, 17, 19, 25, 27,
                         4, 6, 12, 14, 20, 22, 28, 30, 5, 7, 13, 15, 21, 23, 29, 31});
+}
+
+}  // namespace
+}  // namespace edgeq::kernels::testing
+
+namespace edgeq::kernels::testing {
+namespace {
+
+// Zero-sized tensors flow through every data-movement op with the right output shape.
+TEST(TensorOpsEmpty, ZeroSizedInputs) {
+  const Tensor e(DType::kFloat32, {2, 0, 3});
+  Attributes axis1;
+  axis1.set("axis", int64_t{1});
+  EXPECT_EQ(shape_to_string(run1({.op = "Concat", .attrs = axis1, .inputs = {e, e}}).shape()), "[2,0,3]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Transpose", .inputs = {e}}).shape()), "[3,0,2]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Pad", .inputs = {e, i64({0, 1, 0, 0, 1, 0})}}).shape()), "[2,2,3]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Gather", .inputs = {iota_f32({3}), vec<int64_t>({0}, {})}}).shape()), "[0]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Gather", .attrs = axis1, .inputs = {e, vec<int64_t>({0}, {})}}).shape()),
+            "[2,0,3]");
+  Attributes to;
+  to.set("to", int64_t{10});
+  EXPECT_EQ(shape_to_string(run1({.op = "Cast", .attrs = to, .inputs = {e}}).shape()), "[2,0,3]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Tile", .inputs = {e, i64({2, 2, 2})}}).shape()), "[4,0,6]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Expand", .inputs = {e, i64({4, 1, 1, 1})}}).shape()), "[4,2,0,3]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Slice", .inputs = {e, i64({1}), i64({3}), i64({2})}}).shape()), "[2,0,2]");
+  EXPECT_EQ(shape_to_string(run1({.op = "Trilu", .inputs = {e}}).shape()), "[2,0,3]");
+  EXPECT_EQ(shape_to_string(run1({.op = "OneHot", .inputs = {vec<int64_t>({0}, {}), Tensor::scalar<int64_t>(3),
+                                                             vec<float>({2}, {0, 1})}}).shape()),
+            "[0,3]");
+  Attributes bs;
+  bs.set("blocksize", int64_t{2});
+  EXPECT_EQ(shape_to_string(run1({.op = "DepthToSpace", .attrs = bs, .inputs = {Tensor(DType::kFloat32, {0, 4, 2, 2})}}).shape()),
+            "[0,1,4,4]");
+  std::vector<Tensor> outs;
+  ASSERT_TRUE(run_op({.op = "Split", .attrs = axis1, .inputs = {e}, .num_outputs = 2}, &outs).ok());
+  EXPECT_EQ(shape_to_string(outs[1].shape()), "[2,0,3]");
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ TEST(TensorOpsSqueeze, AxesAttributeBefore13InputFrom13) {
   Tensor all = run1({.op = "Squeeze", .opset = 13, .inputs = {x}});
   EXPECT_EQ(shape_to_string(all.shape()), "[3,5]");
   EXPECT_TRUE(all.shares_buffer(x));
+  EXPECT_EQ(shape_to_string(run1({.op = "Squeeze", .opset = 13, .inputs = {x, i64({})}}).shape()), "[3,5]");
   expect_error({.op = "Squeeze", .opset = 13, .inputs = {x, i64({1})}}, StatusCode::kInvalidArgument, "not 1");
 }
 

@@ -9,8 +9,8 @@
 namespace edgeq::kernels {
 namespace {
 
-using testing::expect_tensor;
-using testing::run_ref_op;
+using elementwise_testing::expect_tensor;
+using elementwise_testing::run_ref_op;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -84,7 +84,7 @@ TEST(UnaryMath, Float16ComputedInFloat) {
   Tensor h(DType::kFloat16, {2});
   h.data<uint16_t>()[0] = float_to_half(4.0f);
   h.data<uint16_t>()[1] = float_to_half(-1.5f);
-  testing::OpResult r = run_ref_op("Abs", {&h});
+  elementwise_testing::OpResult r = run_ref_op("Abs", {&h});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   ASSERT_EQ(r.out().dtype(), DType::kFloat16);
   EXPECT_EQ(half_to_float(r.out().data<uint16_t>()[1]), 1.5f);
@@ -92,7 +92,7 @@ TEST(UnaryMath, Float16ComputedInFloat) {
 
 TEST(UnaryMath, RejectsBadDtypes) {
   Tensor i = Tensor::from_vector<int32_t>({1}, {1});
-  testing::OpResult r = run_ref_op("Exp", {&i});
+  elementwise_testing::OpResult r = run_ref_op("Exp", {&i});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("node 'n1' (Exp)"), std::string::npos) << r.status.message();
   Tensor f = Tensor::from_vector<float>({1}, {1.0f});
@@ -184,7 +184,7 @@ TEST(UnaryClip, Integers) {
   Tensor lo = Tensor::scalar<int8_t>(-10), hi = Tensor::scalar<int8_t>(10);
   expect_tensor<int8_t>(run_ref_op("Clip", {&x, &lo, &hi}, {}, 13).out(), {4}, {-10, -5, 5, 10});
   Tensor wrong = Tensor::scalar<float>(1.0f);
-  testing::OpResult r = run_ref_op("Clip", {&x, &wrong}, {}, 13);
+  elementwise_testing::OpResult r = run_ref_op("Clip", {&x, &wrong}, {}, 13);
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("min"), std::string::npos) << r.status.message();
 }
@@ -210,7 +210,7 @@ TEST(UnaryPRelu, ChannelSlopeBeforeOpset7) {
 TEST(UnaryPRelu, SlopeMustBroadcastToX) {
   Tensor x(DType::kFloat32, {3});
   Tensor slope(DType::kFloat32, {2, 3});
-  testing::OpResult r = run_ref_op("PRelu", {&x, &slope});
+  elementwise_testing::OpResult r = run_ref_op("PRelu", {&x, &slope});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find("node 'n1' (PRelu)"), std::string::npos) << r.status.message();
 }

@@ -439,6 +439,67 @@ TEST(OnnxLoad, TensorProtoFile) {
   short_raw.set_raw_data(std::string(8, '\0'));
   test::write_file(dir.file("s.pb"), short_raw.SerializeAsString());
   EXPECT_EQ(load_tensor_proto_file(dir.file("s.pb")).status().code(), StatusCode::kDataLoss);
+  // A corrupted shape must be refused before anything is allocated.
+  TP huge = tensor("h", TP::FLOAT, {int64_t{1} << 40, int64_t{1} << 30});
+  huge.set_raw_data(std::string(8, '\0'));
+  test::write_file(dir.file("h.pb"), huge.SerializeAsString());
+  EXPECT_EQ(load_tensor_proto_file(dir.file("h.pb")).status().code(), StatusCode::kDataLoss);
+  TP big = tensor("b", TP::FLOAT, {int64_t{1} << 40});
+  test::write_file(dir.file("b.pb"), big.SerializeAsString());
+  EXPECT_EQ(load_tensor_proto_file(dir.file("b.pb")).status().code(), StatusCode::kDataLoss);
+}
+
+// Corrupted models (random byte flips and cuts, fixed seed) give an error or a graph,
+// never a crash.
+TEST(OnnxLoad, CorruptedModelsDoNotCrash) {
+  const std::string good = test::serialize(storage_model());
+  uint32_t seed = 12345;
+  auto next = [&]() { return seed = seed * 1664525u + 1013904223u; };
+  int errors = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes = good;
+    int flips = 1 + static_cast<int>(next() % 8);
+    for (int k = 0; k < flips; ++k) bytes[next() % bytes.size()] = static_cast<char>(next() & 0xff);
+    if (i % 3 == 0) bytes.resize(next() % bytes.size());
+    auto g = load_model_from_bytes(bytes, ".");
+    if (!g.ok()) {
+      ++errors;
+      EXPECT_FALSE(g.status().message().empty());
+    }
+  }
+  EXPECT_GT(errors, 100) << "seed 12345";
+}
+
+}  // namespace
+}  // namespace edgeq::onnx
+
+namespace edgeq::onnx {
+namespace {
+
+// load → save → load is the identity on every backend test model edgeq accepts.
+TEST(OnnxLoad, RoundTripOfEveryBackendTestModel) {
+  const test::fs::path root = "/usr/share/libonnx-testdata/data";
+  ASSERT_TRUE(test::fs::exists(root)) << root << " is missing; run scripts/setup.sh";
+  int checked = 0;
+  for (const char* suite : {"node", "pytorch-converted", "pytorch-operator"}) {
+    for (const auto& e : test::fs::directory_iterator(root / suite)) {
+      LoadOptions options;
+      options.require_static_inputs = false;
+      auto g1 = load_model((e.path() / "model.onnx").string(), options);
+      if (!g1.ok()) {
+        EXPECT_EQ(g1.status().code(), StatusCode::kUnsupported) << e.path() << ": " << g1.status().message();
+        continue;
+      }
+      SCOPED_TRACE(e.path().string());
+      auto bytes = serialize_model(*g1);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+      auto g2 = load_model_from_bytes(*bytes, e.path().string(), options);
+      ASSERT_TRUE(g2.ok()) << g2.status().to_string();
+      expect_same_graph(*g1, *g2);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 800);
 }
 
 }  // namespace

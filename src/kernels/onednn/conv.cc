@@ -2,9 +2,9 @@
 // the reordered weights are built once per node and kept in ctx.state; other dtypes,
 // negative pads and anything oneDNN refuses go to the reference kernel.
 //
-// Layout: the interpreter passes plain NCHW tensors. Measured on this machine (AVX-512,
-// 1 thread, oneDNN 2.6, bench/kernels/conv_bench) for ResNet-50 / MobileNetV2 layers:
-// see kDefaultLayout below for the numbers and the choice.
+// Layout: the interpreter passes plain NCHW tensors between ops, so each conv either runs
+// on them directly (oneDNN's gemm-based conv) or reorders src/dst to nhwc or to oneDNN's
+// blocked nChw16c around a jit conv. See choose_layout() for the measured numbers.
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -21,11 +21,8 @@ using tag = memory::format_tag;
 
 enum class Layout { kAuto, kPlain, kNhwc, kBlocked };
 
-// Layout of the primitive's src/dst: plain = run on NCHW directly; nhwc / blocked = reorder
-// in and out around each conv. EDGEQ_ONEDNN_CONV_LAYOUT=plain|nhwc|blocked overrides (for
-// benchmarking).
-// Measured (ms, 1 thread; plain / nhwc / blocked):
-//   see conv_layout_numbers in the report of bench/kernels/conv_bench.cc.
+// Layout of the primitive's src/dst. EDGEQ_ONEDNN_CONV_LAYOUT=plain|nhwc|blocked forces one
+// (for benchmarking); by default choose_layout() picks per conv.
 constexpr Layout kDefaultLayout = Layout::kAuto;
 
 Layout conv_layout() {
@@ -38,6 +35,33 @@ Layout conv_layout() {
     return Layout::kAuto;
   }();
   return layout;
+}
+
+// Thread CPU ms per conv, 1 thread, AVX-512 (EPYC), oneDNN 2.6, batch 1, reorders included
+// (bench/kernels/conv_bench.cc; ONNX Runtime 1.23 on the same single-Conv model for scale):
+//   layer (C x H^2 -> M, k)     plain   nhwc  blocked   ORT
+//   r50 conv1 3x224->64 k7s2    3.61    2.73   2.67    4.43
+//   r50 64x56->64 k1            0.26    0.33   0.33    0.72
+//   r50 64x56->64 k3            2.93    2.28   2.19    2.59
+//   r50 512x28->128 k1          0.92    1.10   1.11    1.20
+//   r50 256x14->256 k3          2.48    1.95   1.98    2.05
+//   r50 1024x14->256 k1         0.99    1.10   1.15    0.97
+//   r50 512x7->2048 k1          1.36    0.97   1.10    1.03
+//   mv2 dw 32x112 k3            1.80    0.31   0.30    0.49
+//   mv2 dw 96x112 k3s2          2.04    1.43   1.29    1.35
+//   mv2 16x112->96 k1           0.59    1.32   1.21    3.07
+//   mv2 320x7->1280 k1          0.53    0.38   0.38    0.42
+// So: a 1x1 stride-1 conv on a plane of >= 14x14 is a plain GEMM on NCHW and runs best
+// without reorders; everything else (3x3, strided, grouped/depthwise, small planes) is
+// faster blocked, reorders and all.
+Layout choose_layout(const ref::WindowGeometry& g, int64_t group) {
+  bool pointwise = group == 1;
+  int64_t plane = 1;
+  for (size_t i = 0; i < g.spatial(); ++i) {
+    pointwise = pointwise && g.kernel[i] == 1 && g.stride[i] == 1 && g.pad_begin[i] == 0 && g.pad_end[i] == 0;
+    plane *= g.out[i];
+  }
+  return pointwise && plane >= 196 ? Layout::kPlain : Layout::kBlocked;
 }
 
 memory::desc activation_desc(const Dims& shape, Layout layout) {
@@ -100,7 +124,7 @@ void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Te
   s.y_shape.insert(s.y_shape.end(), g.out.begin(), g.out.end());
   s.has_bias = has_bias;
   Layout layout = conv_layout();
-  if (layout == Layout::kAuto) layout = group > 1 ? Layout::kNhwc : Layout::kPlain;
+  if (layout == Layout::kAuto) layout = transposed ? Layout::kBlocked : choose_layout(g, group);
   const memory::desc src_md = activation_desc(s.x_shape, layout), dst_md = activation_desc(s.y_shape, layout);
   const memory::desc user_w = user_weights_desc(w.shape(), group, transposed);
   const memory::desc w_any(user_w.dims(), memory::data_type::f32, tag::any);

@@ -34,16 +34,22 @@ auto widen(S v) {
   else return v;
 }
 
-// Float to integer: truncate toward zero; NaN and values outside int64 give INT64_MIN
-// (what x86 conversions produce), then wrap to the target width like numpy.
+// Float to integer: truncate toward zero, then wrap to the target width, as numpy does on
+// x86: targets narrower than 32 bits (and int32) go through a 32-bit conversion, wider ones
+// through a 64-bit one; NaN and out-of-range values give that conversion's INT_MIN.
 template <typename D, typename S>
 D float_to_int(S v) {
-  if constexpr (std::is_same_v<D, uint64_t>) {
-    if (v >= S(9.2233720368547758e18) && v < S(1.8446744073709552e19)) return static_cast<uint64_t>(v);
+  if constexpr (sizeof(D) < 4 || std::is_same_v<D, int32_t>) {
+    if (!(v > S(-2147483649.0) && v < S(2147483648.0))) return static_cast<D>(std::numeric_limits<int32_t>::min());
+    return static_cast<D>(static_cast<int32_t>(v));
+  } else {
+    if constexpr (std::is_same_v<D, uint64_t>) {
+      if (v >= S(9.2233720368547758e18) && v < S(1.8446744073709552e19)) return static_cast<uint64_t>(v);
+    }
+    if (!(v > S(-9.2233720368547758e18) && v < S(9.2233720368547758e18)))
+      return static_cast<D>(std::numeric_limits<int64_t>::min());
+    return static_cast<D>(static_cast<int64_t>(v));
   }
-  if (!(v > S(-9.2233720368547758e18) && v < S(9.2233720368547758e18)))
-    return static_cast<D>(std::numeric_limits<int64_t>::min());
-  return static_cast<D>(static_cast<int64_t>(v));
 }
 
 uint16_t float_to_bfloat16_truncated(float f) {

@@ -14,6 +14,8 @@ Status check_float_inputs(const KernelContext& ctx, const Tensor* x, const Tenso
   if (!x || !w) return ctx.error("needs inputs X and W");
   if (w->dtype() != x->dtype() || (b && b->dtype() != x->dtype()))
     return ctx.error("X, W and B must have the same dtype");
+  if (x->dtype() != DType::kFloat32 && x->dtype() != DType::kFloat64)
+    return ctx.unsupported("dtype " + std::string(dtype_name(x->dtype())) + " is not supported (f32, f64 only)");
   if (x->rank() < 3 || x->rank() > 5)
     return x->rank() < 3 ? ctx.error("X must have rank >= 3, got " + shape_to_string(x->shape()))
                          : ctx.unsupported("more than 3 spatial dims are not supported");

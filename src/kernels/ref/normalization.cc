@@ -60,6 +60,24 @@ Status run_BatchNormalization(KernelContext& ctx) {
   const double momentum = ctx.attrs.get_float("momentum", 0.9f);
   bool training = ctx.opset >= 14 ? ctx.attrs.get_int("training_mode", 0) != 0
                                   : (ctx.wants_output(1) || ctx.wants_output(2));
+  if (!training && x->dtype() == DType::kFloat32 && static_cast<int64_t>(scale.size()) == channels &&
+      static_cast<int64_t>(mean.size()) == channels) {
+    // Inference on f32: fold to y = x * a[c] + b[c] and stay in float (no double copy).
+    std::vector<float> a(static_cast<size_t>(channels)), b(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      const double k = scale[c] / std::sqrt(var[c] + eps);
+      a[c] = static_cast<float>(k);
+      b[c] = static_cast<float>(bias[c] - mean[c] * k);
+    }
+    Tensor& y = ctx.output(0) = Tensor(DType::kFloat32, x->shape());
+    const float* in = x->data<float>();
+    float* out = y.data<float>();
+    for (int64_t bc = 0; bc < n * channels; ++bc) {
+      const float ka = a[bc % channels], kb = b[bc % channels];
+      for (int64_t s = 0; s < spatial; ++s) out[bc * spatial + s] = in[bc * spatial + s] * ka + kb;
+    }
+    return {};
+  }
   const std::vector<double> xv = to_doubles(*x);
 
   std::vector<double> batch_mean, batch_var;

@@ -10,6 +10,11 @@
 namespace edgeq::kernels::ref {
 namespace {
 
+Status check_float(const KernelContext& ctx, const Tensor& x) {
+  if (x.dtype() == DType::kFloat32 || x.dtype() == DType::kFloat64) return {};
+  return ctx.unsupported("dtype " + std::string(dtype_name(x.dtype())) + " is not supported (f32, f64 only)");
+}
+
 Dims pooled_shape(const WindowGeometry& g) {
   Dims s{g.batch, g.channels};
   s.insert(s.end(), g.out.begin(), g.out.end());
@@ -105,6 +110,7 @@ Status run_AveragePool(KernelContext& ctx) {
   const Tensor* x = ctx.input(0);
   WindowGeometry g;
   EDGEQ_RETURN_IF_ERROR(pool_geometry(ctx, x, &g));
+  EDGEQ_RETURN_IF_ERROR(check_float(ctx, *x));
   const bool include_pad = ctx.attrs.get_int("count_include_pad", 0) != 0;
   Tensor& y = ctx.output(0) = Tensor(x->dtype(), pooled_shape(g));
   const WindowGeometry g3 = as_3d(g);
@@ -146,6 +152,7 @@ Status global_pool(KernelContext& ctx) {
   const Tensor* x = ctx.input(0);
   if (!x) return ctx.error("needs input X");
   if (x->rank() < 3) return ctx.error("X must have rank >= 3, got " + shape_to_string(x->shape()));
+  EDGEQ_RETURN_IF_ERROR(check_float(ctx, *x));
   Dims shape(x->shape().size(), 1);
   shape[0] = x->dim(0);
   shape[1] = x->dim(1);
@@ -184,6 +191,7 @@ Status run_LRN(KernelContext& ctx) {
   if (!ctx.attrs.has("size")) return ctx.error("size attribute is required");
   const int64_t size = ctx.attrs.get_int("size", 1);
   if (size <= 0) return ctx.error("size must be positive, got " + std::to_string(size));
+  EDGEQ_RETURN_IF_ERROR(check_float(ctx, *x));
   const double alpha = ctx.attrs.get_float("alpha", 1e-4f), beta = ctx.attrs.get_float("beta", 0.75f);
   const double bias = ctx.attrs.get_float("bias", 1.0f);
   Tensor& y = ctx.output(0) = Tensor(x->dtype(), x->shape());

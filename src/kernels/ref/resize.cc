@@ -23,6 +23,7 @@ struct ResizeParams {
   std::string nearest_mode = "round_prefer_floor";  // or "simple" (opset < 11 rule)
   double cubic_a = -0.75;
   bool exclude_outside = false;
+  bool antialias = false;          // opset 18: widen linear/cubic filters when downsampling
   double extrapolation = 0.0;
   std::vector<double> scales;      // per axis, full rank
   std::vector<double> resized_len; // per axis: in_len * scale (fractional with scales), or sizes
@@ -82,7 +83,61 @@ void cubic_coefficients(double t, double a, double c[4]) {
   c[3] = ((a * u1 - 5.0 * a) * u1 + 8.0 * a) * u1 - 4.0 * a;
 }
 
+// Cubic convolution kernel at distance |d| (the same polynomial as cubic_coefficients).
+double cubic_kernel(double d, double a) {
+  d = std::fabs(d);
+  if (d <= 1.0) return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0;
+  if (d < 2.0) return ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a;
+  return 0.0;
+}
+
+// Antialiased taps (opset 18, downsampling): the linear/cubic filter stretched by 1/scale,
+// as in the ONNX reference: support taps floor(x)+start .. and weights normalised to 1.
+AxisTaps build_antialias_taps(const ResizeParams& p, size_t axis, int64_t in_len, int64_t out_len) {
+  AxisTaps t;
+  const double scale = p.scales[axis];
+  const double s = std::min(scale, 1.0);
+  const bool linear = p.mode == "linear";
+  const int64_t start = static_cast<int64_t>(std::floor((linear ? -1.0 : -2.0) / s) + 1.0);
+  t.taps = static_cast<int>(2 - 2 * start);
+  const size_t k = static_cast<size_t>(t.taps);
+  t.index.assign(static_cast<size_t>(out_len) * k, 0);
+  t.weight.assign(static_cast<size_t>(out_len) * k, 0.0f);
+  t.outside.assign(static_cast<size_t>(out_len), 0);
+  std::vector<double> c(k);
+  for (int64_t o = 0; o < out_len; ++o) {
+    const double x = original_coordinate(p, axis, static_cast<double>(o), scale, in_len);
+    const size_t row = static_cast<size_t>(o) * k;
+    if (p.coord == "tf_crop_and_resize" && (x < 0.0 || x > static_cast<double>(in_len - 1))) {
+      t.outside[static_cast<size_t>(o)] = 1;
+      continue;
+    }
+    // The reference takes ratio in (0, 1]: an integer x counts as floor(x) - 1 plus 1.
+    double x0 = std::floor(x);
+    double ratio = x - x0;
+    if (ratio == 0.0) {
+      ratio = 1.0;
+      x0 -= 1.0;
+    }
+    double sum = 0.0;
+    for (size_t j = 0; j < k; ++j) {
+      const double arg = s * (static_cast<double>(start + static_cast<int64_t>(j)) - ratio);
+      c[j] = linear ? std::clamp(1.0 - std::fabs(arg), 0.0, 1.0) : cubic_kernel(arg, p.cubic_a);
+      const int64_t i = static_cast<int64_t>(x0) + start + static_cast<int64_t>(j);
+      if (p.exclude_outside && (i < 0 || i >= in_len)) c[j] = 0.0;
+      sum += c[j];
+    }
+    for (size_t j = 0; j < k; ++j) {
+      const int64_t i = static_cast<int64_t>(x0) + start + static_cast<int64_t>(j);
+      t.index[row + j] = std::clamp<int64_t>(i, 0, in_len - 1);
+      t.weight[row + j] = static_cast<float>(sum != 0.0 ? c[j] / sum : 0.0);
+    }
+  }
+  return t;
+}
+
 AxisTaps build_taps(const ResizeParams& p, size_t axis, int64_t in_len, int64_t out_len) {
+  if (p.antialias && p.mode != "nearest" && p.scales[axis] < 1.0) return build_antialias_taps(p, axis, in_len, out_len);
   AxisTaps t;
   t.taps = p.mode == "nearest" ? 1 : p.mode == "linear" ? 2 : 4;
   const size_t k = static_cast<size_t>(t.taps);
@@ -188,8 +243,68 @@ void weighted_pass(const F* src, F* dst, int64_t outer, int64_t in_len, int64_t 
   }
 }
 
+// Fast path for f32 nearest/linear resizing of the last two axes only (NCHW detection-model
+// upsampling): one pass per plane, rows blended once then gathered, planes in parallel.
+bool resize_last_two_f32(const Tensor& x, const ResizeParams& p, Tensor* out) {
+  const int64_t rank = x.rank();
+  if (x.dtype() != DType::kFloat32 || rank < 2 || (p.mode != "nearest" && p.mode != "linear")) return false;
+  if (p.coord == "tf_crop_and_resize") return false;  // needs extrapolation: general path
+  for (int64_t d = 0; d < rank - 2; ++d)
+    if (p.out_shape[d] != x.dim(d) || p.scales[d] != 1.0) return false;
+  const int64_t ih = x.dim(rank - 2), iw = x.dim(rank - 1);
+  const int64_t oh = p.out_shape[rank - 2], ow = p.out_shape[rank - 1];
+  if (ih == 0 || iw == 0 || oh == 0 || ow == 0) return false;
+  const AxisTaps th = build_taps(p, static_cast<size_t>(rank - 2), ih, oh);
+  const AxisTaps tw = build_taps(p, static_cast<size_t>(rank - 1), iw, ow);
+  if (th.taps != tw.taps || th.taps > 2) return false;  // antialiased filters take the general path
+  int64_t planes = 1;
+  for (int64_t d = 0; d < rank - 2; ++d) planes *= x.dim(d);
+  Dims shape = x.shape();
+  shape[rank - 2] = oh;
+  shape[rank - 1] = ow;
+  *out = Tensor(DType::kFloat32, shape);
+  const float* src = x.data<float>();
+  float* dst = out->data<float>();
+  const bool nearest = p.mode == "nearest";
+  // Threads only pay off on real feature maps; tiny tensors stay on the calling thread.
+#pragma omp parallel if (planes * oh * ow >= (1 << 18))
+  {
+    std::vector<float> row(static_cast<size_t>(iw));
+#pragma omp for schedule(static)
+    for (int64_t pl = 0; pl < planes; ++pl) {
+      const float* sp = src + pl * ih * iw;
+      float* dp = dst + pl * oh * ow;
+      for (int64_t y = 0; y < oh; ++y) {
+        float* drow = dp + y * ow;
+        if (nearest) {
+          const int64_t iy = th.index[static_cast<size_t>(y)];
+          if (y > 0 && th.index[static_cast<size_t>(y - 1)] == iy) {
+            std::memcpy(drow, drow - ow, static_cast<size_t>(ow) * sizeof(float));
+            continue;
+          }
+          const float* srow = sp + iy * iw;
+          for (int64_t xo = 0; xo < ow; ++xo) drow[xo] = srow[tw.index[static_cast<size_t>(xo)]];
+          continue;
+        }
+        const float* r0 = sp + th.index[static_cast<size_t>(2 * y)] * iw;
+        const float* r1 = sp + th.index[static_cast<size_t>(2 * y + 1)] * iw;
+        const float w0 = th.weight[static_cast<size_t>(2 * y)], w1 = th.weight[static_cast<size_t>(2 * y + 1)];
+        for (int64_t i = 0; i < iw; ++i) row[static_cast<size_t>(i)] = w0 * r0[i] + w1 * r1[i];
+        for (int64_t xo = 0; xo < ow; ++xo) {
+          const size_t k = static_cast<size_t>(2 * xo);
+          drow[xo] = tw.weight[k] * row[static_cast<size_t>(tw.index[k])] +
+                     tw.weight[k + 1] * row[static_cast<size_t>(tw.index[k + 1])];
+        }
+      }
+    }
+  }
+  return true;
+}
+
 // Runs the per-axis passes on a tensor whose dtype is handled by the pass kind.
 Tensor run_passes(const Tensor& x, const ResizeParams& p) {
+  Tensor fast;
+  if (resize_last_two_f32(x, p, &fast)) return fast;
   Tensor cur = x;
   const size_t rank = static_cast<size_t>(x.rank());
   const bool nearest = p.mode == "nearest";
@@ -385,23 +500,7 @@ Status run_Resize(KernelContext& ctx) {
   }
   if (axes.empty())
     for (int64_t a = 0; a < rank; ++a) axes.push_back(a);
-  if (ctx.attrs.get_int("antialias", 0) != 0 && p.mode != "nearest") {
-    // Antialiasing only changes downsampling; refuse it there rather than answer wrongly.
-    const Tensor* s = ctx.input(2);
-    const Tensor* z = ctx.input(3);
-    bool down = true;
-    if (!absent(s)) {
-      down = false;
-      for (double v : read_double_list(*s)) down = down || v < 1.0;
-    }
-    if (!absent(z)) {
-      down = false;
-      auto sz = read_int_list(*z);
-      if (sz.ok())
-        for (size_t i = 0; i < sz->size() && i < axes.size(); ++i) down = down || (*sz)[i] < x->dim(axes[i]);
-    }
-    if (down) return ctx.unsupported("antialias=1 when downsampling is not implemented");
-  }
+  p.antialias = ctx.opset >= 18 && ctx.attrs.get_int("antialias", 0) != 0;
   EDGEQ_RETURN_IF_ERROR(resolve_output_shape(ctx, *x, ctx.input(2), ctx.input(3), axes, p));
   p.roi_start.assign(static_cast<size_t>(rank), 0.0);
   p.roi_end.assign(static_cast<size_t>(rank), 1.0);

@@ -104,7 +104,8 @@ Status run_Squeeze(KernelContext& ctx) {
   EDGEQ_RETURN_IF_ERROR(read_axes(ctx, &axes, &present));
   const int64_t r = x->rank();
   std::vector<bool> drop(static_cast<size_t>(r), false);
-  if (present) {
+  // An empty axes list squeezes every 1 dim, as when axes is absent (ONNX Runtime agrees).
+  if (present && !axes.empty()) {
     EDGEQ_RETURN_IF_ERROR(normalize_axes(ctx, axes, r));
     for (int64_t a : axes) {
       if (x->dim(a) != 1)
