@@ -6,7 +6,9 @@
 For each model (ResNet-50 and MobileNetV2, opset 13, from scripts/export_models.py) both
 engines run one frame at a time on one thread (edgeq: kernels::set_num_threads(1) and
 OMP_NUM_THREADS=1; ORT: intra/inter-op threads 1, graph optimization 'all'), with the same
-warm-up and number of timed runs; the median is reported. Prints a table with the ratio
+warm-up and number of timed runs, alternating engine by engine over --rounds rounds so
+that load from other processes hits both alike; the median over all timed runs is
+reported (and the minimum, the least disturbed run), with edgeq's time per op type. Prints a table with the ratio
 edgeq/ORT (lower is better for edgeq) and writes bench/results/float_latency.json.
 Needs: the edgeq_bench_interp target built in --build, and bench/node's npm packages.
 """
@@ -16,6 +18,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -56,6 +59,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="build folder")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of the two engines")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "float_latency.json"))
     args = parser.parse_args()
 
@@ -73,22 +77,32 @@ def main():
     for name in MODELS:
         model = os.path.join(models_dir, f"{name}_op{OPSET}.onnx")
         data = os.path.join(models_dir, f"{name}_input.npy")
-        common = ["--warmup", str(args.warmup), "--runs", str(args.runs), "--threads", "1"]
-        edgeq = run_json([bench_bin, "--model", model, "--input", data] + common, env)
-        ort = run_json(["node", ort_script, "--model", model, "--input", f"input={data}"] + common, env)
+        per_round = max(1, args.runs // args.rounds)
+        common = ["--warmup", str(args.warmup), "--runs", str(per_round), "--threads", "1"]
+        edgeq_times, ort_times = [], []
+        for _ in range(args.rounds):
+            edgeq_times += run_json([bench_bin, "--model", model, "--input", data] + common, env)["times_ms"]
+            ort_times += run_json(["node", ort_script, "--model", model, "--input", f"input={data}"] + common,
+                                  env)["times_ms"]
+        # A separate profiled run (the per-node callback adds a little overhead): where edgeq's
+        # time goes, by op type.
+        ops = run_json([bench_bin, "--model", model, "--input", data, "--profile"] + common, env)["ops"]
         results.append({
             "model": f"{name}_op{OPSET}",
-            "edgeq_median_ms": round(edgeq["median_ms"], 3),
-            "edgeq_min_ms": round(edgeq["min_ms"], 3),
-            "ort_median_ms": round(ort["median_ms"], 3),
-            "ort_min_ms": round(ort["min_ms"], 3),
-            "ratio_edgeq_over_ort": round(edgeq["median_ms"] / ort["median_ms"], 3),
+            "edgeq_median_ms": round(statistics.median(edgeq_times), 3),
+            "edgeq_min_ms": round(min(edgeq_times), 3),
+            "ort_median_ms": round(statistics.median(ort_times), 3),
+            "ort_min_ms": round(min(ort_times), 3),
+            "ratio_edgeq_over_ort": round(statistics.median(edgeq_times) / statistics.median(ort_times), 3),
+            "ratio_of_minimums": round(min(edgeq_times) / min(ort_times), 3),
+            "runs_per_engine": len(edgeq_times),
+            "edgeq_ms_by_op": {op: round(ms, 3) for op, ms in sorted(ops.items(), key=lambda kv: -kv[1])},
         })
 
-    print(f"{'model':<16} {'edgeq ms':>10} {'ORT ms':>10} {'edgeq/ORT':>10}")
+    print(f"{'model (median ms)':<20} {'edgeq':>9} {'ORT':>9} {'edgeq/ORT':>10} {'min ratio':>10}")
     for r in results:
-        print(f"{r['model']:<16} {r['edgeq_median_ms']:>10.2f} {r['ort_median_ms']:>10.2f} "
-              f"{r['ratio_edgeq_over_ort']:>10.2f}")
+        print(f"{r['model']:<20} {r['edgeq_median_ms']:>9.2f} {r['ort_median_ms']:>9.2f} "
+              f"{r['ratio_edgeq_over_ort']:>10.2f} {r['ratio_of_minimums']:>10.2f}")
 
     report = {
         "benchmark": "float_latency",
@@ -97,6 +111,7 @@ def main():
         "threads": 1,
         "warmup": args.warmup,
         "runs": args.runs,
+        "rounds": args.rounds,
         "statistic": "median latency of one frame, ms",
         "onnxruntime": f"onnxruntime-node {ort_version()}, graphOptimizationLevel=all, intra/inter-op threads 1",
         "results": results,

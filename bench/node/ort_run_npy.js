@@ -7,7 +7,7 @@
 //   node ort_run_npy.js --model m.onnx --input input=x.npy --warmup 5 --runs 30 --threads 1
 //
 // Prints one JSON line on stdout: {"model":..., "outputs":{name:[shape]}, "runs":N,
-// "median_ms":..., "min_ms":..., "mean_ms":..., "threads":T}. Exits 1 with one sentence on
+// "median_ms":..., "min_ms":..., "mean_ms":..., "times_ms":[...], "threads":T}. Exits 1 with one sentence on
 // stderr for a bad argument, file or model.
 'use strict';
 
@@ -148,6 +148,7 @@ async function main() {
     report.median_ms = median(times);
     report.min_ms = Math.min(...times);
     report.mean_ms = times.reduce((a, b) => a + b, 0) / times.length;
+    report.times_ms = times;
   }
   process.stdout.write(JSON.stringify(report) + '\n');
 }

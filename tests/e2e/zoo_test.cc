@@ -106,11 +106,12 @@ class Zoo : public testing::TestWithParam<ZooCase> {
     *output = fetches.at("output");
   }
 
-  // Saves the loaded model back to ONNX in the scratch folder; returns the new path.
-  void resave(fs::path* out) {
+  // Saves the loaded model back to ONNX in the scratch folder; returns the new path. `tag`
+  // keeps the files of tests that ctest runs in parallel apart.
+  void resave(const std::string& tag, fs::path* out) {
     StatusOr<ir::Graph> graph = onnx::load_model(model_path_.string());
     ASSERT_TRUE(graph.ok()) << graph.status().to_string();
-    *out = scratch_dir() / (GetParam().stem() + "_resaved.onnx");
+    *out = scratch_dir() / (GetParam().stem() + "_" + tag + ".onnx");
     Status s = onnx::save_model(*graph, out->string());
     ASSERT_TRUE(s.ok()) << "saving " << *out << ": " << s.to_string();
   }
@@ -133,7 +134,7 @@ TEST_P(Zoo, SaveLoadRoundTripIsBitExact) {
   Tensor first, second;
   ASSERT_NO_FATAL_FAILURE(run_model(model_path_, &first));
   fs::path resaved;
-  ASSERT_NO_FATAL_FAILURE(resave(&resaved));
+  ASSERT_NO_FATAL_FAILURE(resave("roundtrip", &resaved));
   ASSERT_NO_FATAL_FAILURE(run_model(resaved, &second));
   ASSERT_EQ(first.dtype(), second.dtype());
   ASSERT_EQ(first.shape(), second.shape());
@@ -149,7 +150,7 @@ TEST_P(Zoo, OnnxRuntimeAgreesOnReexportedModel) {
   Tensor ours;
   ASSERT_NO_FATAL_FAILURE(run_model(model_path_, &ours));
   fs::path resaved;
-  ASSERT_NO_FATAL_FAILURE(resave(&resaved));
+  ASSERT_NO_FATAL_FAILURE(resave("for_ort", &resaved));
   fs::path input_path = models_dir() / (GetParam().model + "_input.npy");
   fs::path ort_out = scratch_dir() / (GetParam().stem() + "_ort_output.npy");
   fs::path log = scratch_dir() / (GetParam().stem() + "_ort.log");
