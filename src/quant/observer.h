@@ -18,9 +18,8 @@
 // beyond bin `bins`: the data range is always resolved by between `bins` and 2 * `bins`
 // bins. One pass over the samples suffices for every method.
 //
-// Ranges per method, for a non-negative tensor (min >= 0) the range is [0, t]; for a
-// signed one:
-//   max         [min, max].
+// Ranges per method. `max` gives the exact observed [min, max]. The histogram methods give
+// [0, t] for a non-negative tensor (min >= 0), and for a signed one:
 //   percentile  each tail separately: the upper (lower) threshold leaves at most
 //               (1 - p) / 2 of all values above (below) it; a non-negative tensor cuts
 //               (1 - p) from its upper tail alone.
@@ -29,11 +28,15 @@
 //               bin), Q its quantized version with 256 levels (non-negative) or 128
 //               levels over the folded |x| histogram (signed, i.e. one side of a centred
 //               u8 range). A signed tensor gets [max(min, -t), min(max, t)], so a lopsided
-//               tensor does not waste levels on a side it never reaches.
+//               tensor does not waste levels on a side it never reaches. Unlike TensorRT,
+//               Q is not renormalised after clipping (see thresholds.cc). Exact zeros are
+//               left out. Limit: t >= levels bins, so with a huge outlier (> ~100x the
+//               bulk) the threshold cannot get below levels/(2*bins) of the outlier.
 //   mse         the range minimising the expected squared error of u8 quantization,
 //               rounding (step^2 / 12 per value inside, step = (hi - lo) / 255) plus
 //               clipping (sum of (x - threshold)^2 outside), over bin centres. Signed
-//               tensors optimise lo and hi jointly by coordinate descent from [min, max].
+//               tensors optimise lo and hi jointly: the best symmetric threshold first,
+//               then coordinate descent on each side.
 #pragma once
 
 #include <cstdint>

@@ -62,7 +62,11 @@ double kl_divergence(const std::vector<uint64_t>& h, const KlPrefix& s, size_t i
     p_log_p += chunk_plogp;
     p_log_q += chunk_p * std::log(q_per_bin);
   }
-  return (p_log_p - p_log_q) / total - std::log(total) + std::log(kept);
+  // Q is normalised by the total count, not by the kept count as TensorRT does: the clipped
+  // mass then counts against the threshold (the divergence grows by -log(kept / total)).
+  // Renormalising would let a distribution away from zero (a sigmoid output in [0.3, 0.9])
+  // collapse to a threshold at its minimum with zero divergence.
+  return (p_log_p - p_log_q) / total;
 }
 
 // Rounding + clipping error tables of one tail: for a threshold at bin edge i (i*width),
@@ -191,9 +195,14 @@ TensorRange TensorObserver::mse_range() const {
   }
   const size_t used_neg = neg_.used_bins();
   const ErrorTable neg(neg_, used_neg);
-  // Coordinate descent on (lo, hi) from the full range; each step cannot raise the error,
-  // and the index pairs are finite, so it stops.
-  size_t a = used_neg, b = used_pos;
+  // Start from the best symmetric threshold (clipped to each side's extent), then refine
+  // lo and hi by coordinate descent: one side alone changes the step only partly, so
+  // starting from the full range would stop early at a local minimum.
+  const size_t used_max = std::max(used_pos, used_neg);
+  const size_t t = argmin_index(used_max, [&](size_t i) {
+    return mse_error(pos, std::min(i, used_pos), neg, std::min(i, used_neg), w);
+  });
+  size_t a = std::min(t, used_neg), b = std::min(t, used_pos);
   for (int iter = 0; iter < 32; ++iter) {
     const size_t nb = argmin_index(used_pos, [&](size_t i) { return mse_error(pos, i, neg, a, w); });
     const size_t na = argmin_index(used_neg, [&](size_t i) { return mse_error(pos, nb, neg, i, w); });
