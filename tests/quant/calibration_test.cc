@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -168,6 +169,19 @@ TEST(CalibrateZoo, EfficientNetLite0EightRandomSamples) {
     }
   EXPECT_EQ(cal_max->ranges.at(CalibrationMethod::kMax).size(), float_values);
   for (CalibrationMethod m : kAllMethods) EXPECT_EQ(cal_all->ranges.at(m).size(), float_values) << method_name(m);
+  // How much each method narrows the max range (median of width / max width), for the log.
+  for (CalibrationMethod m : kAllMethods) {
+    std::vector<double> ratios;
+    for (const auto& [name, full] : cal_all->ranges.at(CalibrationMethod::kMax)) {
+      const double width = double(full.max) - std::min(0.0, double(full.min));
+      const TensorRange& r = cal_all->ranges.at(m).at(name);
+      if (width > 0) ratios.push_back((double(r.max) - std::min(0.0, double(r.min))) / width);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    ASSERT_FALSE(ratios.empty());
+    std::printf("  %-10s median range / max range %.3f (min %.3f)\n", std::string(method_name(m)).c_str(),
+                ratios[ratios.size() / 2], ratios.front());
+  }
   // Both runs saw the same data: identical max ranges.
   for (const auto& [name, r] : cal_max->ranges.at(CalibrationMethod::kMax)) {
     EXPECT_EQ(r.min, cal_all->ranges.at(CalibrationMethod::kMax).at(name).min) << name;
