@@ -102,10 +102,10 @@ std::string to_table(const CheckReport& r) {
   os << "\n";
   size_t name_w = 4, op_w = 7;
   for (const auto& n : r.nodes) {
-    name_w = std::max(name_w, std::min<size_t>(n.name.size(), 48));
+    name_w = std::max(name_w, std::min<size_t>(n.name.size(), 64));  // longer names overflow, never cut
     op_w = std::max(op_w, n.op_type.size());
   }
-  char line[512];
+  char line[1024];
   std::snprintf(line, sizeof line, "%5s  %-*s  %-*s  %-9s  %12s  %s\n", "#", static_cast<int>(name_w), "node",
                 static_cast<int>(op_w), "op type", "supported", "MACs", "output");
   os << line;
@@ -113,8 +113,7 @@ std::string to_table(const CheckReport& r) {
     const auto& n = r.nodes[i];
     std::string shapes;
     for (size_t k = 0; k < n.output_shapes.size(); ++k) shapes += (k ? ", " : "") + n.output_shapes[k];
-    std::string name = n.name.size() > 48 ? "..." + n.name.substr(n.name.size() - 45) : n.name;
-    std::snprintf(line, sizeof line, "%5zu  %-*s  %-*s  %-9s  %12s  ", i, static_cast<int>(name_w), name.c_str(),
+    std::snprintf(line, sizeof line, "%5zu  %-*s  %-*s  %-9s  %12s  ", i, static_cast<int>(name_w), n.name.c_str(),
                   static_cast<int>(op_w), n.op_type.c_str(), n.supported ? "yes" : "NO",
                   n.macs ? human(static_cast<double>(n.macs), "").c_str() : "-");
     os << line << shapes << "\n";
