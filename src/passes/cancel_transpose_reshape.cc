@@ -66,6 +66,10 @@ class Rewriter {
   void transpose(int i) {
     std::optional<std::vector<int64_t>> perm = perm_of(g_, node(i));
     if (!perm) return;
+    if (is_identity(*perm)) {
+      bypass(i);
+      return;
+    }
     const int p = index_.producer(node(i).inputs[0]);
     if (p >= 0 && is_transpose(node(p)) && node(p).has_input(0)) {
       std::optional<std::vector<int64_t>> first = perm_of(g_, node(p));

@@ -89,8 +89,10 @@ bool is_graph_input(const ir::Graph& graph, const std::string& value) {
 
 }  // namespace
 
-bool replace_value(ir::Graph& graph, GraphIndex& index, const std::string& old_value,
-                   const std::string& new_value) {
+bool replace_value(ir::Graph& graph, GraphIndex& index, const std::string& old_ref,
+                   const std::string& new_ref) {
+  // Copies: the arguments often alias a node's input/output names, which this renames.
+  const std::string old_value = old_ref, new_value = new_ref;
   if (old_value == new_value) return true;
   if (!index.is_graph_output(old_value)) {
     std::vector<int> readers = index.consumers(old_value);
