@@ -115,6 +115,14 @@ TEST(RewriteUtil, NamesInitializersAndConstants) {
   copy_value_info(g, "a", "q");
   EXPECT_EQ(static_shape(g, "q"), (Dims{2}));
 
+  Tensor shared = g.initializers.at("w");
+  Tensor* editable = writable_initializer(g, "w");
+  ASSERT_NE(editable, nullptr);
+  editable->data<float>()[0] = 9;
+  EXPECT_FLOAT_EQ(shared.data<float>()[0], 1.0f);  // the earlier copy is untouched
+  EXPECT_FLOAT_EQ(g.initializers.at("w").data<float>()[0], 9.0f);
+  EXPECT_EQ(writable_initializer(g, "x"), nullptr);
+
   remove_unused_initializers(g);
   EXPECT_EQ(g.initializers.count("k"), 0u);
   EXPECT_EQ(g.initializers.count("w_1"), 0u);
