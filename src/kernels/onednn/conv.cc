@@ -11,6 +11,7 @@
 
 #include "kernels/kernel.h"
 #include "kernels/onednn/common.h"
+#include "kernels/onednn/depthwise_nchw.h"
 #include "kernels/ref/nn_geometry.h"
 
 namespace edgeq::kernels::onednn {
@@ -178,6 +179,11 @@ Status run(KernelContext& ctx, bool transposed) {
   if (x->dtype() != DType::kFloat32 || x->numel() == 0) return fallback();
   for (size_t i = 0; i < g.spatial(); ++i)
     if (g.pad_begin[i] < 0 || g.pad_end[i] < 0) return fallback();
+  if (!transposed && depthwise_nchw_applies(g, group, out_channels) && conv_layout() == Layout::kAuto) {
+    Tensor& y = ctx.output(0) = Tensor(DType::kFloat32, {g.batch, out_channels, g.out[0], g.out[1]});
+    depthwise_nchw(x->data<float>(), w->data<float>(), b ? b->data<float>() : nullptr, y.data<float>(), g);
+    return {};
+  }
   sync_threads();
   auto* s = dynamic_cast<ConvState*>(ctx.state.get());
   if (!s || s->x_shape != x->shape() || !s->weights_key.matches(*w) || s->has_bias != (b != nullptr)) {
