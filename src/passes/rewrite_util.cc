@@ -250,6 +250,13 @@ std::string add_initializer(ir::Graph& graph, NameGenerator& names, std::string_
   return name;
 }
 
+Tensor* writable_initializer(ir::Graph& graph, const std::string& value) {
+  auto it = graph.initializers.find(value);
+  if (it == graph.initializers.end()) return nullptr;
+  it->second = it->second.clone();
+  return &it->second;
+}
+
 const Tensor* constant_value(const ir::Graph& graph, const std::string& value) {
   auto it = graph.initializers.find(value);
   return it == graph.initializers.end() ? nullptr : &it->second;

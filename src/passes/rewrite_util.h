@@ -106,6 +106,10 @@ class NameGenerator {
 // Adds `t` as an initializer under a fresh name derived from `base`; returns the name.
 std::string add_initializer(ir::Graph& graph, NameGenerator& names, std::string_view base, Tensor t);
 
+// The initializer named `value` made safe to edit in place (replaced by a deep copy first:
+// tensors share buffers, e.g. a folded Reshape shares its input's), or nullptr.
+Tensor* writable_initializer(ir::Graph& graph, const std::string& value);
+
 // The initializer named `value`, or nullptr (graph inputs and node outputs are not constant).
 const Tensor* constant_value(const ir::Graph& graph, const std::string& value);
 // The single element of a constant holding exactly one element, as double.
