@@ -219,6 +219,19 @@ TEST(FuseConvActivationZoo, EveryConvActivationFusedAndNumbersKept) {
   }
 }
 
+// MobileNetV3 exports HardSwish as HardSigmoid + Mul at opset 13: recognized, then fused.
+TEST(FuseConvActivationZoo, MobileNetV3HardSwishRecognizedAndFused) {
+  check_zoo_model("mobilenet_v3_small", 0);
+  auto g = onnx::load_model(zoo_model("mobilenet_v3_small_op13.onnx"));
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  ASSERT_TRUE(run_pipeline(*g, PassContext{}).ok());
+  int hard_swish = 0;
+  for (const ir::Node& n : g->nodes)
+    hard_swish += n.op_type == "HardSwish" || n.attrs.get_string("activation", "") == "HardSwish";
+  EXPECT_GT(hard_swish, 10);
+  EXPECT_EQ(testing::count_op(*g, "HardSigmoid"), 0);
+}
+
 // Timing (not a check): ./edgeq_passes_tests --gtest_also_run_disabled_tests
 //   --gtest_filter='*DISABLED_FloatInterpreterSpeedup*'
 // EDGEQ_BENCH_MODELS=resnet50,mobilenet_v2 picks the models.
