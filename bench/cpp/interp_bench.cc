@@ -22,6 +22,7 @@
 #include "base/npy.h"
 #include "exec/interpreter.h"
 #include "onnx/onnx_io.h"
+#include "passes/pass.h"
 
 namespace {
 
@@ -63,18 +64,22 @@ int main(int argc, char** argv) {
   CLI::App app{"Times edgeq's float interpreter on an ONNX model"};
   std::string model, input;
   int warmup = 5, runs = 30, threads = 1;
-  bool profile = false;
+  bool profile = false, optimize = false;
   app.add_option("--model", model, "ONNX model file")->required();
   app.add_option("--input", input, ".npy file for the first graph input (default: zeros)");
   app.add_option("--warmup", warmup, "untimed runs after the first")->check(CLI::NonNegativeNumber);
   app.add_option("--runs", runs, "timed runs")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "kernel threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--profile", profile, "report time per op type");
+  app.add_flag("--optimize", optimize, "run edgeq's optimization pipeline first (folding, fusion)");
   CLI11_PARSE(app, argc, argv);
 
   edgeq::kernels::set_num_threads(threads);
   auto graph = edgeq::onnx::load_model(model);
   if (!graph.ok()) return fail(graph.status().message());
+  if (optimize) {
+    if (Status s = edgeq::passes::run_pipeline(*graph, {}); !s.ok()) return fail(s.message());
+  }
   auto interp = edgeq::exec::Interpreter::create(*graph);
   if (!interp.ok()) return fail(interp.status().message());
   std::map<std::string, Tensor> feeds, fetches;
@@ -104,6 +109,7 @@ int main(int argc, char** argv) {
   nlohmann::json report = {
       {"model", model},
       {"threads", edgeq::kernels::num_threads()},
+      {"optimized", optimize},
       {"runs", times.size()},
       {"median_ms", median(times)},
       {"min_ms", *std::min_element(times.begin(), times.end())},
