@@ -73,6 +73,14 @@ std::span<const std::string_view> op_types();
 // Op types whose reference kernel is missing from this build (must be empty).
 std::vector<std::string_view> missing_kernels();
 
+// Runs one op once, outside any graph (constant folding, tests). `outputs` is resized to
+// `num_outputs`; `wanted` empty means every output is wanted. kUnsupported if edgeq has
+// no kernel for the op.
+Status run_kernel(std::string_view op_type, const Attributes& attrs, int64_t opset,
+                  std::span<const Tensor* const> inputs, size_t num_outputs, std::vector<Tensor>* outputs,
+                  Backend backend = Backend::kReference, std::vector<bool> wanted = {},
+                  std::string_view node_name = "node");
+
 // Sets how many threads the fast kernels use (0 = library default: all cores).
 void set_num_threads(int n);
 int num_threads();

@@ -97,6 +97,17 @@ std::vector<std::string_view> missing_kernels() {
   return missing;
 }
 
+Status run_kernel(std::string_view op_type, const Attributes& attrs, int64_t opset,
+                  std::span<const Tensor* const> inputs, size_t num_outputs, std::vector<Tensor>* outputs,
+                  Backend backend, std::vector<bool> wanted, std::string_view node_name) {
+  KernelFn fn = find_kernel(op_type, backend);
+  if (!fn) return edgeq::unsupported("op " + std::string(op_type) + " has no kernel in edgeq");
+  outputs->assign(num_outputs, Tensor());
+  std::unique_ptr<KernelState> state;
+  KernelContext ctx{op_type, node_name, attrs, opset, inputs, *outputs, std::move(wanted), state};
+  return fn(ctx);
+}
+
 void set_num_threads(int n) {
   g_num_threads = n;
   omp_set_num_threads(n > 0 ? n : omp_get_num_procs());

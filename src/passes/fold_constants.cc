@@ -71,14 +71,12 @@ bool evaluate(const ir::Graph& graph, const ir::Node& n, std::vector<Tensor>* ou
     std::optional<Dims> d = o.empty() ? std::nullopt : static_shape(graph, o);
     if (d && too_big(shape_numel(*d), in_numel)) return false;
   }
-  kernels::KernelFn fn = kernels::find_kernel(n.op_type, kernels::Backend::kReference);
-  if (!fn) return false;
-  out->assign(n.outputs.size(), Tensor());
   std::vector<bool> wanted(n.outputs.size());
   for (size_t k = 0; k < n.outputs.size(); ++k) wanted[k] = !n.outputs[k].empty();
-  std::unique_ptr<kernels::KernelState> state;
-  kernels::KernelContext kctx{n.op_type, n.name, n.attrs, graph.opset(), inputs, *out, wanted, state};
-  if (!fn(kctx).ok()) return false;
+  if (!kernels::run_kernel(n.op_type, n.attrs, graph.opset(), inputs, n.outputs.size(), out,
+                           kernels::Backend::kReference, std::move(wanted), n.name)
+           .ok())
+    return false;
   int64_t out_numel = 0;
   for (size_t k = 0; k < n.outputs.size(); ++k) {
     if (n.outputs[k].empty()) continue;

@@ -26,15 +26,7 @@ struct OpResult {
 inline OpResult run_ref_op(std::string_view op, std::vector<const Tensor*> inputs, const Attributes& attrs = {},
                            int64_t opset = 17) {
   OpResult r;
-  KernelFn fn = find_kernel(op, Backend::kReference);
-  if (!fn) {
-    r.status = unsupported("no kernel for " + std::string(op));
-    return r;
-  }
-  r.outputs.resize(1);
-  std::unique_ptr<KernelState> state;
-  KernelContext ctx{op, "n1", attrs, opset, inputs, r.outputs, {}, state};
-  r.status = fn(ctx);
+  r.status = run_kernel(op, attrs, opset, inputs, 1, &r.outputs, Backend::kReference, {}, "n1");
   return r;
 }
 

@@ -18,15 +18,8 @@ struct OpResult {
 OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs,
                 size_t num_outputs = 1) {
   OpResult r;
-  KernelFn fn = find_kernel(op, Backend::kReference);
-  if (!fn) {
-    r.status = unsupported("no kernel");
-    return r;
-  }
-  r.outputs.resize(num_outputs);
-  std::unique_ptr<KernelState> state;
-  KernelContext ctx{op, "norm_node", attrs, opset, inputs, r.outputs, std::vector<bool>(num_outputs, true), state};
-  r.status = fn(ctx);
+  r.status = run_kernel(op, attrs, opset, inputs, num_outputs, &r.outputs, Backend::kReference,
+                        std::vector<bool>(num_outputs, true), "norm_node");
   return r;
 }
 

@@ -18,15 +18,7 @@ struct OpResult {
 
 OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs) {
   OpResult r;
-  KernelFn fn = find_kernel(op, Backend::kReference);
-  if (!fn) {
-    r.status = unsupported("no kernel");
-    return r;
-  }
-  r.outputs.resize(1);
-  std::unique_ptr<KernelState> state;
-  KernelContext ctx{op, "resize_node", attrs, opset, inputs, r.outputs, {true}, state};
-  r.status = fn(ctx);
+  r.status = run_kernel(op, attrs, opset, inputs, 1, &r.outputs, Backend::kReference, {true}, "resize_node");
   return r;
 }
 

@@ -24,14 +24,10 @@ struct OpCall {
 };
 
 inline Status run_op(const OpCall& call, std::vector<Tensor>* outputs) {
-  KernelFn fn = find_kernel(call.op, Backend::kReference);
-  if (!fn) return unsupported("no kernel for " + call.op);
   std::vector<const Tensor*> in;
   for (const Tensor& t : call.inputs) in.push_back(t.defined() ? &t : nullptr);
-  outputs->assign(call.num_outputs, Tensor());
-  std::unique_ptr<KernelState> state;
-  KernelContext ctx{call.op, "n0", call.attrs, call.opset, in, *outputs, call.wanted, state};
-  return fn(ctx);
+  return run_kernel(call.op, call.attrs, call.opset, in, call.num_outputs, outputs, Backend::kReference, call.wanted,
+                    "n0");
 }
 
 // Runs the op and returns output 0; fails the test on an error status.
