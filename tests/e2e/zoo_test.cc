@@ -19,21 +19,19 @@
 #include "base/npy.h"
 #include "exec/interpreter.h"
 #include "onnx/onnx_io.h"
+#include "tests/common/zoo.h"
 
 namespace edgeq {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kModels[] = {
-    "resnet18",           "resnet50",       "mobilenet_v2",
-    "mobilenet_v3_small", "efficientnet_b0", "efficientnet_lite0",
-    "shufflenet_v2_x1_0", "squeezenet1_1",  "regnet_x_400mf",
-};
-const int kOpsets[] = {11, 13};
 constexpr double kRelTolerance = 1e-3;  // max |got - ref| <= kRelTolerance * max |ref|
 
-fs::path models_dir() { return fs::path(EDGEQ_BINARY_DIR) / "models"; }
+using testing_zoo::all_cases;
+using testing_zoo::case_name;
+using testing_zoo::models_dir;
+using testing_zoo::ZooCase;
 
 fs::path scratch_dir() {
   fs::path dir = fs::path(EDGEQ_BINARY_DIR) / "e2e_scratch";
@@ -41,22 +39,6 @@ fs::path scratch_dir() {
   return dir;
 }
 
-struct ZooCase {
-  std::string model;
-  int opset;
-  std::string stem() const { return model + "_op" + std::to_string(opset); }
-};
-
-void PrintTo(const ZooCase& c, std::ostream* os) { *os << c.stem(); }
-
-std::string case_name(const testing::TestParamInfo<ZooCase>& info) { return info.param.stem(); }
-
-std::vector<ZooCase> all_cases() {
-  std::vector<ZooCase> cases;
-  for (const char* m : kModels)
-    for (int op : kOpsets) cases.push_back({m, op});
-  return cases;
-}
 
 // Max |a - b| / max |b| over two f32 tensors of one shape (fails the test otherwise).
 double relative_error(const Tensor& got, const Tensor& ref) {
@@ -191,7 +173,7 @@ TEST(ZooManifest, ListsEveryModelAndFile) {
     for (const auto& [key, file] : m["files"].items())
       EXPECT_TRUE(fs::exists(models_dir() / file.get<std::string>())) << "manifest names missing file " << file;
   }
-  EXPECT_EQ(names, std::vector<std::string>(std::begin(kModels), std::end(kModels)));
+  EXPECT_EQ(names, testing_zoo::model_names());
 }
 
 }  // namespace

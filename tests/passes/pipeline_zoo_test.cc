@@ -18,39 +18,21 @@
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
 #include "passes/rewrite_util.h"
+#include "tests/common/zoo.h"
 
 namespace edgeq::passes {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kModels[] = {
-    "resnet18",           "resnet50",       "mobilenet_v2",
-    "mobilenet_v3_small", "efficientnet_b0", "efficientnet_lite0",
-    "shufflenet_v2_x1_0", "squeezenet1_1",  "regnet_x_400mf",
-};
-const int kOpsets[] = {11, 13};
 // Models whose every Conv feeding an activation must end up fused with it.
 const std::set<std::string> kFullyFused = {"resnet18", "resnet50", "mobilenet_v2", "efficientnet_lite0"};
 constexpr double kRelTolerance = 1e-4;  // max |after - before| <= kRelTolerance * max |before|
 constexpr double kMaxPipelineMs = 1000;
 
-struct ZooCase {
-  std::string model;
-  int opset;
-  std::string stem() const { return model + "_op" + std::to_string(opset); }
-};
-
-void PrintTo(const ZooCase& c, std::ostream* os) { *os << c.stem(); }
-
-std::vector<ZooCase> all_cases() {
-  std::vector<ZooCase> cases;
-  for (const char* m : kModels)
-    for (int op : kOpsets) cases.push_back({m, op});
-  return cases;
-}
-
-fs::path models_dir() { return fs::path(EDGEQ_BINARY_DIR) / "models"; }
+using testing_zoo::all_cases;
+using testing_zoo::models_dir;
+using testing_zoo::ZooCase;
 
 std::map<std::string, int> op_counts(const ir::Graph& g) {
   std::map<std::string, int> counts;
@@ -193,8 +175,7 @@ TEST(PipelineBatchNorm, FoldsEveryBatchNormOfATorchModel) {
   EXPECT_LE(max_diff, kRelTolerance * max_ref);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, PipelineZoo, testing::ValuesIn(all_cases()),
-                         [](const testing::TestParamInfo<ZooCase>& info) { return info.param.stem(); });
+INSTANTIATE_TEST_SUITE_P(Models, PipelineZoo, testing::ValuesIn(all_cases()), testing_zoo::case_name);
 
 }  // namespace
 }  // namespace edgeq::passes
