@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <regex>
 
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
@@ -56,6 +57,11 @@ std::vector<std::string> zoo_models() {
     const std::string f = e.path().filename().string();
     if (f.size() > 10 && (f.ends_with("_op11.onnx") || f.ends_with("_op13.onnx"))) names.push_back(e.path().stem().string());
   }
+  // EDGEQ_QUANT_MODELS=<regex> runs a subset (debugging).
+  if (const char* filter = std::getenv("EDGEQ_QUANT_MODELS")) {
+    std::regex re(filter);
+    std::erase_if(names, [&](const std::string& n) { return !std::regex_search(n, re); });
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -85,6 +91,8 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
     ASSERT_TRUE(q.ok()) << q.status().to_string();
     const std::string model_file = dir.file("quantized.onnx");
     ASSERT_TRUE(onnx::save_model(*q, model_file).ok());
+    // EDGEQ_QUANT_KEEP=<dir> keeps a copy of each quantized model (debugging).
+    if (const char* keep = std::getenv("EDGEQ_QUANT_KEEP")) fs::copy_file(model_file, fs::path(keep) / (name + "_quantized.onnx"), fs::copy_options::overwrite_existing);
     auto loaded = onnx::load_model(model_file);  // the saved file, as ORT sees it
     ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
 
