@@ -59,6 +59,7 @@ async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
   await runAll(job, 'all', job.prefix, job.optimized);          // int8 kernels
   await runAll(job, 'disabled', job.prefix + 'ref_', null);     // the QDQ graph as written
+  await runAll({ ...job, model: job.calibrated, inputs: job.inputs.slice(0, 1) }, 'all', job.prefix + 'cal_', null);
 }
 main().catch((e) => { process.stderr.write(e.message + '\n'); process.exit(1); });
 )JS";
@@ -92,6 +93,7 @@ std::map<std::string, int> op_counts(const std::string& model_file) {
 struct Agreement {
   double min_ref = 1.0, min_int8 = 1.0, min_ort_self = 1.0;
   int argmax_same = 0, ort_argmax_same = 0;
+  double calibrated = 0.0;  // calibrated model: edgeq vs ORT on one input
 };
 
 Tensor read_f32(const std::string& file, const Dims& shape) {
@@ -131,9 +133,15 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
     auto loaded = onnx::load_model(model_file);  // the saved file, as ORT sees it
     ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
 
+    // The calibrated model (QDQ pairs on the float graph) must load and run in ORT too.
+    auto calibrated = attach_calibration(*g, ranges);
+    ASSERT_TRUE(calibrated.ok()) << calibrated.status().to_string();
+    ASSERT_TRUE(onnx::save_model(*calibrated, dir.file("calibrated.onnx")).ok());
+
     auto feeds = test::random_feeds(*g, 16, 2);
     nlohmann::json job = {{"model", model_file}, {"optimized", dir.file("ort_optimized.onnx")},
-                          {"prefix", dir.file("ort_out_")}, {"inputs", nlohmann::json::array()}};
+                          {"prefix", dir.file("ort_out_")}, {"inputs", nlohmann::json::array()},
+                          {"calibrated", dir.file("calibrated.onnx")}};
     const std::string input = g->inputs.at(0);
     job["shape"] = feeds[0].at(input).shape();
     for (size_t i = 0; i < feeds.size(); ++i) {
@@ -181,6 +189,16 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
       a.argmax_same += test::argmax(ours) == test::argmax(int8);
       a.ort_argmax_same += test::argmax(ref) == test::argmax(int8);
     }
+    {
+      auto cal_graph = onnx::load_model(dir.file("calibrated.onnx"));
+      ASSERT_TRUE(cal_graph.ok()) << cal_graph.status().to_string();
+      std::map<std::string, Tensor> out = test::run(*cal_graph, feeds[0]);
+      const Tensor& ours = out.at(cal_graph->outputs.at(0));
+      const Tensor theirs = read_f32(dir.file("ort_out_cal_0.bin"), ours.shape());
+      ASSERT_TRUE(theirs.defined()) << "ORT did not run the calibrated model";
+      a.calibrated = test::cosine(ours, theirs);
+      EXPECT_GE(a.calibrated, 0.98) << "calibrated model, edgeq vs ORT";
+    }
     // The bar over the 16 inputs: min cosine 0.999, or, where ORT's own two runs are further
     // apart than that, no more than 0.002 below their min cosine.
     const double bar = std::min(0.999, a.min_ort_self - 0.002);
@@ -192,10 +210,11 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
                 << " reference-vs-int8 runs: min cosine " << a.min_ort_self << ", argmax " << a.ort_argmax_same << "/16\n";
     table[name] = a;
   }
-  std::cout << "model                      edgeq~ORT-ref  edgeq~ORT-int8  ORT-ref~ORT-int8  argmax=int8 (edgeq, ORT-ref) of 16\n";
+  std::cout << "model                      edgeq~ORT-ref  edgeq~ORT-int8  ORT-ref~ORT-int8  argmax=int8 (edgeq, ORT-ref) of 16"
+               "  calibrated model edgeq~ORT\n";
   for (const auto& [name, a] : table)
-    std::printf("%-26s %.6f       %.6f        %.6f          %d, %d\n", name.c_str(), a.min_ref, a.min_int8,
-                a.min_ort_self, a.argmax_same, a.ort_argmax_same);
+    std::printf("%-26s %.6f       %.6f        %.6f          %2d, %2d                               %.6f\n", name.c_str(),
+                a.min_ref, a.min_int8, a.min_ort_self, a.argmax_same, a.ort_argmax_same, a.calibrated);
 }
 
 }  // namespace
