@@ -197,7 +197,8 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
       const Tensor theirs = read_f32(dir.file("ort_out_cal_0.bin"), ours.shape());
       ASSERT_TRUE(theirs.defined()) << "ORT did not run the calibrated model";
       a.calibrated = test::cosine(ours, theirs);
-      EXPECT_GE(a.calibrated, 0.98) << "calibrated model, edgeq vs ORT";
+      // Every value quantized (pre-activation ones too): more ties to resolve differently.
+      EXPECT_GE(a.calibrated, 0.95) << "calibrated model, edgeq vs ORT";
     }
     // The bar over the 16 inputs: min cosine 0.999, or, where ORT's own two runs are further
     // apart than that, no more than 0.002 below their min cosine.
