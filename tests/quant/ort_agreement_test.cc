@@ -27,6 +27,7 @@
 #include "passes/pass.h"
 #include "quant/quantize.h"
 #include "tests/onnx/test_util.h"
+#include "tests/common/zoo.h"
 #include "tests/quant/quant_test_util.h"
 
 namespace edgeq::quant {
@@ -66,12 +67,7 @@ main().catch((e) => { process.stderr.write(e.message + '\n'); process.exit(1); }
 
 std::vector<std::string> zoo_models() {
   std::vector<std::string> names;
-  const fs::path dir = fs::path(EDGEQ_BINARY_DIR) / "models";
-  if (!fs::exists(dir)) return names;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() > 10 && (f.ends_with("_op11.onnx") || f.ends_with("_op13.onnx"))) names.push_back(e.path().stem().string());
-  }
+  for (const testing_zoo::ZooCase& c : testing_zoo::all_cases()) names.push_back(c.stem());
   // EDGEQ_QUANT_MODELS=<regex> runs a subset (debugging).
   if (const char* filter = std::getenv("EDGEQ_QUANT_MODELS")) {
     std::regex re(filter);
@@ -112,7 +108,9 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
   for (const std::string& name : models) {
     SCOPED_TRACE(name);
     TempDir dir;
-    auto g = onnx::load_model((fs::path(EDGEQ_BINARY_DIR) / "models" / (name + ".onnx")).string());
+    const fs::path model_path = testing_zoo::models_dir() / (name + ".onnx");
+    ASSERT_TRUE(fs::exists(model_path)) << model_path << " is missing: run scripts/export_models.py";
+    auto g = onnx::load_model(model_path.string());
     ASSERT_TRUE(g.ok()) << g.status().to_string();
     passes::PassContext ctx;
     Status optimized = passes::run_pipeline(*g, ctx);
