@@ -108,9 +108,6 @@ Status check_options(const MakertbinOptions& o) {
       o.calibration_method != "kl" && o.calibration_method != "mse")
     return invalid_argument("unknown --calibration-method '" + o.calibration_method +
                             "'; use max, percentile, kl, mse or default");
-  if (!quant::calibrate || !quant::random_samples || !quant::load_samples_dir || !quant::quantize ||
-      !quant::attach_calibration)
-    return unsupported("this build of edgeq lacks the quantization stage (calibration or quantizer)");
   return {};
 }
 
@@ -311,6 +308,9 @@ std::string header_lines(const MakertbinOptions& o) {
 StatusOr<MakertbinResult> run_makertbin(const MakertbinOptions& options) {
   EDGEQ_RETURN_IF_ERROR(check_options(options));
   if (!fs::exists(options.model_path)) return not_found("model file " + options.model_path + " does not exist");
+  if (!quant::calibrate || !quant::random_samples || !quant::load_samples_dir || !quant::quantize ||
+      !quant::attach_calibration)
+    return unsupported("this build of edgeq lacks the quantization stage (calibration or quantizer)");
   EDGEQ_ASSIGN_OR_RETURN(auto folder, StagedFolder::create(options.output_dir));
   Log log(options.console);
   log.log_only(header_lines(options));
