@@ -1,12 +1,14 @@
 // Kernel micro-benchmark: the fast (oneDNN) Conv on ResNet-50 and MobileNetV2 layers at
 // batch 1, one thread by default, in GFLOP/s; also a few other nn ops. Random data.
 //
-//   edgeq_kernel_bench [--threads N] [--min-ms MS] [--ref]
+//   edgeq_kernel_bench [--threads N] [--min-ms MS] [--ref] [--filter TEXT]
 //   EDGEQ_ONEDNN_CONV_LAYOUT=plain|nhwc|blocked edgeq_kernel_bench   # compare layouts
 //
 // Prints one line per layer: name, shape, ms per run (median of repeats), GFLOP/s. With
 // one thread, times are the thread's CPU time (robust on a shared machine).
 #include <algorithm>
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -97,7 +99,7 @@ double time_ms(F&& fn, double min_ms) {
 struct Node {
   std::string op;
   Attributes attrs;
-  std::vector<Tensor> outputs{1};
+  std::vector<Tensor> outputs = std::vector<Tensor>(1);
   std::unique_ptr<k::KernelState> state;
   bool run(k::KernelFn fn, std::vector<const Tensor*> inputs) {
     k::KernelContext ctx{op, "bench", attrs, 13, inputs, outputs, {}, state};
@@ -113,15 +115,21 @@ int main(int argc, char** argv) {
   int threads = 1;
   double min_ms = 300;
   k::Backend backend = k::Backend::kFast;
+  std::string filter;  // only layers whose name contains this
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--min-ms") && i + 1 < argc) min_ms = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--ref")) backend = k::Backend::kReference;
+    else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--min-ms MS] [--ref]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--min-ms MS] [--ref] [--filter TEXT]\n", argv[0]);
       return 2;
     }
   }
+  // Keep glibc from mmap-ing (and page-faulting) every large output anew: in a long-running
+  // interpreter its dynamic mmap threshold rises after the first frees and the same happens.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   k::set_num_threads(threads);
   g_cpu_time = threads == 1;
   const char* layout = std::getenv("EDGEQ_ONEDNN_CONV_LAYOUT");
@@ -131,10 +139,12 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
   double total_ms = 0;
   for (const ConvLayer& l : kLayers) {
+    if (std::string(l.name).find(filter) == std::string::npos) continue;
     Tensor x = random_tensor(rng, {1, l.c, l.h, l.h});
     Tensor w = random_tensor(rng, {l.m, l.c / l.group, l.kernel, l.kernel});
     Tensor b = random_tensor(rng, {l.m});
-    Node node{"Conv"};
+    Node node;
+    node.op = "Conv";
     const int64_t pad = l.kernel / 2;
     node.attrs.set("pads", Dims{pad, pad, pad, pad});
     node.attrs.set("strides", Dims{l.stride, l.stride});
@@ -154,18 +164,21 @@ int main(int argc, char** argv) {
 
   // A few other ops of the two networks.
   Tensor x = random_tensor(rng, {1, 64, 112, 112});
-  Node pool{"MaxPool"};
+  Node pool;
+  pool.op = "MaxPool";
   pool.attrs.set("kernel_shape", Dims{3, 3});
   pool.attrs.set("strides", Dims{2, 2});
   pool.attrs.set("pads", Dims{1, 1, 1, 1});
   const k::KernelFn pool_fn = k::find_kernel("MaxPool", backend);
   std::printf("%-24s %-22s %10.3f\n", "r50_maxpool_3x3s2", "64x112^2", time_ms([&] { pool.run(pool_fn, {&x}); }, min_ms));
   Tensor g = random_tensor(rng, {1, 2048, 7, 7});
-  Node gap{"GlobalAveragePool"};
+  Node gap;
+  gap.op = "GlobalAveragePool";
   const k::KernelFn gap_fn = k::find_kernel("GlobalAveragePool", backend);
   std::printf("%-24s %-22s %10.3f\n", "r50_global_avgpool", "2048x7^2", time_ms([&] { gap.run(gap_fn, {&g}); }, min_ms));
   Tensor a = random_tensor(rng, {1, 2048}), w = random_tensor(rng, {1000, 2048}), c = random_tensor(rng, {1000});
-  Node fc{"Gemm"};
+  Node fc;
+  fc.op = "Gemm";
   fc.attrs.set("transB", int64_t{1});
   const k::KernelFn fc_fn = k::find_kernel("Gemm", backend);
   const double fc_ms = time_ms([&] { fc.run(fc_fn, {&a, &w, &c}); }, min_ms);

@@ -74,6 +74,26 @@ TEST(FastConv, MatchesReferenceOnRandomCases) {
   }
 }
 
+// Depthwise convs with rows of >= 16 outputs take the direct NCHW kernel; cover its
+// strides, dilations, pads, kernel sizes and row tails.
+TEST(FastConv, DepthwiseWidePlanesMatchReference) {
+  for (uint32_t seed = 0; seed < 40; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    const int64_t c = pick(rng, 2, 6), kh = pick(rng, 1, 5), kw = pick(rng, 1, 5);
+    const int64_t sh = pick(rng, 1, 3), sw = pick(rng, 1, 3), dh = pick(rng, 1, 2), dw = pick(rng, 1, 2);
+    NodeRun node("Conv");
+    node.attrs.set("group", c);
+    node.attrs.set("strides", Dims{sh, sw});
+    node.attrs.set("dilations", Dims{dh, dw});
+    node.attrs.set("pads", Dims{pick(rng, 0, kh - 1), pick(rng, 0, kw - 1), pick(rng, 0, kh - 1), pick(rng, 0, kw - 1)});
+    Tensor x = random_tensor(rng, {pick(rng, 1, 2), c, pick(rng, kh * dh, 20), pick(rng, 16 * sw + kw * dw, 70)});
+    Tensor w = random_tensor(rng, {c, 1, kh, kw}), b = random_tensor(rng, {c});
+    if (seed % 2) expect_backends_agree(node, {&x, &w, &b});
+    else expect_backends_agree(node, {&x, &w});
+  }
+}
+
 TEST(FastConvTranspose, MatchesReferenceOnRandomCases) {
   for (uint32_t seed = 0; seed < 100; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));

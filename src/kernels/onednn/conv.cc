@@ -11,6 +11,8 @@
 
 #include "kernels/kernel.h"
 #include "kernels/onednn/common.h"
+#include "kernels/onednn/conv.h"
+#include "kernels/onednn/depthwise_nchw.h"
 #include "kernels/ref/nn_geometry.h"
 
 namespace edgeq::kernels::onednn {
@@ -98,16 +100,21 @@ memory::desc user_weights_desc(const Dims& w, int64_t group, bool transposed) {
 struct ConvState : KernelState {
   Dims x_shape, y_shape;
   bool has_bias = false;
+  std::string post_key;  // ConvPostOps::key the primitive was built with ("" = none)
   WeightKey weights_key;
   dnnl::primitive prim;
   memory user_src, user_dst, src, dst, weights, bias;
   std::optional<dnnl::reorder> src_reorder, dst_reorder;
+  memory user_z;                          // Z for a sum post-op, plain layout
+  std::optional<dnnl::reorder> z_reorder;  // Z into the blocked dst before the conv
 };
 
 // Builds the primitive for geometry `g`; throws dnnl::error if oneDNN refuses.
 void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Tensor& w, bool has_bias,
-           int64_t group, int64_t out_channels, bool transposed) {
+           int64_t group, int64_t out_channels, bool transposed, const ConvPostOps* post) {
   dnnl::engine& eng = engine();
+  dnnl::primitive_attr attr;
+  if (post) attr.set_post_ops(post->ops);
   const size_t k = g.spatial();
   memory::dims strides(k), dilates(k), pad_l(k), pad_r(k);
   for (size_t i = 0; i < k; ++i) {
@@ -133,13 +140,13 @@ void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Te
   if (!transposed) {
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                       src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
-    dnnl::convolution_forward::primitive_desc pd(d, eng);
+    dnnl::convolution_forward::primitive_desc pd(d, attr, eng);
     s.prim = dnnl::convolution_forward(pd);
     prim_src = pd.src_desc(), prim_dst = pd.dst_desc(), prim_w = pd.weights_desc();
   } else {
     dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                         src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
-    dnnl::deconvolution_forward::primitive_desc pd(d, eng);
+    dnnl::deconvolution_forward::primitive_desc pd(d, attr, eng);
     s.prim = dnnl::deconvolution_forward(pd);
     prim_src = pd.src_desc(), prim_dst = pd.dst_desc(), prim_w = pd.weights_desc();
   }
@@ -155,6 +162,12 @@ void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Te
     s.dst = memory(prim_dst, eng);
     s.dst_reorder = dnnl::reorder(s.dst, s.user_dst);
   }
+  s.post_key = post ? post->key : "";
+  s.z_reorder.reset();
+  if (post && post->z) {
+    s.user_z = memory(plain_desc(s.y_shape), eng, nullptr);
+    if (s.dst_reorder) s.z_reorder = dnnl::reorder(s.user_z, s.dst);
+  }
   // Weights: reordered once into the primitive's preferred format.
   memory user_w_mem(user_w, eng, handle(&w));
   s.weights = memory(prim_w, eng);
@@ -164,7 +177,8 @@ void build(ConvState& s, const ref::WindowGeometry& g, const Tensor& x, const Te
   s.bias = has_bias ? memory(b_md, eng, nullptr) : memory();
 }
 
-Status run(KernelContext& ctx, bool transposed) {
+// `post` (FusedConv only) adds oneDNN post-ops; its fallback is the reference FusedConv.
+Status run(KernelContext& ctx, bool transposed, const ConvPostOps* post) {
   const Tensor *x = ctx.input(0), *w = ctx.input(1), *b = ctx.input(2);
   ref::WindowGeometry g;
   int64_t group = 1, out_channels = 0;
@@ -174,16 +188,26 @@ Status run(KernelContext& ctx, bool transposed) {
   } else {
     EDGEQ_RETURN_IF_ERROR(ref::conv_transpose_geometry(ctx, x, w, b, &g, &group, &out_channels));
   }
-  const auto fallback = [&] { return transposed ? ref::run_ConvTranspose(ctx) : ref::run_Conv(ctx); };
+  const auto fallback = [&] {
+    return post ? ref::run_FusedConv(ctx) : transposed ? ref::run_ConvTranspose(ctx) : ref::run_Conv(ctx);
+  };
   if (x->dtype() != DType::kFloat32 || x->numel() == 0) return fallback();
   for (size_t i = 0; i < g.spatial(); ++i)
     if (g.pad_begin[i] < 0 || g.pad_end[i] < 0) return fallback();
+  if (!transposed && depthwise_nchw_applies(g, group, out_channels) && conv_layout() == Layout::kAuto) {
+    Tensor& y = ctx.output(0) = Tensor(DType::kFloat32, {g.batch, out_channels, g.out[0], g.out[1]});
+    depthwise_nchw(x->data<float>(), w->data<float>(), b ? b->data<float>() : nullptr, y.data<float>(), g);
+    if (post) post->epilogue(y.data<float>(), post->z ? post->z->data<float>() : nullptr, y.numel());
+    return {};
+  }
   sync_threads();
   auto* s = dynamic_cast<ConvState*>(ctx.state.get());
-  if (!s || s->x_shape != x->shape() || !s->weights_key.matches(*w) || s->has_bias != (b != nullptr)) {
+  const std::string_view post_key = post ? std::string_view(post->key) : std::string_view();
+  if (!s || s->x_shape != x->shape() || !s->weights_key.matches(*w) || s->has_bias != (b != nullptr) ||
+      s->post_key != post_key) {
     auto fresh = std::make_unique<ConvState>();
     try {
-      build(*fresh, g, *x, *w, b != nullptr, group, out_channels, transposed);
+      build(*fresh, g, *x, *w, b != nullptr, group, out_channels, transposed, post);
     } catch (const dnnl::error&) {
       ctx.state.reset();
       return fallback();  // a configuration oneDNN does not implement
@@ -194,7 +218,16 @@ Status run(KernelContext& ctx, bool transposed) {
   Tensor& y = ctx.output(0) = Tensor(DType::kFloat32, s->y_shape);
   s->user_src.set_data_handle(handle(x));
   s->user_dst.set_data_handle(y.raw());
+  if (post && post->z) {  // the sum post-op adds what dst holds before the conv
+    if (post->z->shape() != s->y_shape) return fallback();
+    if (s->z_reorder) {
+      s->user_z.set_data_handle(handle(post->z));
+    } else {
+      std::memcpy(y.raw(), post->z->raw(), y.nbytes());
+    }
+  }
   try {
+    if (s->z_reorder) s->z_reorder->execute(stream(), s->user_z, s->dst);
     if (s->src_reorder) s->src_reorder->execute(stream(), s->user_src, s->src);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, s->src_reorder ? s->src : s->user_src},
                                          {DNNL_ARG_WEIGHTS, s->weights},
@@ -214,7 +247,8 @@ Status run(KernelContext& ctx, bool transposed) {
 
 }  // namespace
 
-Status run_Conv(KernelContext& ctx) { return run(ctx, false); }
-Status run_ConvTranspose(KernelContext& ctx) { return run(ctx, true); }
+Status run_Conv(KernelContext& ctx) { return run(ctx, false, nullptr); }
+Status run_ConvTranspose(KernelContext& ctx) { return run(ctx, true, nullptr); }
+Status run_conv_with_post_ops(KernelContext& ctx, const ConvPostOps& post) { return run(ctx, false, &post); }
 
 }  // namespace edgeq::kernels::onednn
