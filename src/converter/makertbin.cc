@@ -22,18 +22,6 @@
 #define EDGEQ_HAVE_EXPAND 1
 #endif
 
-// The quantization stages are declared weak so that the tool links while a stage is still
-// being written; a run then stops with a sentence naming the missing stage.
-namespace edgeq::quant {
-__attribute__((weak)) StatusOr<Calibration> calibrate(const ir::Graph&, const std::vector<Feeds>&,
-                                                      const CalibrationOptions&);
-__attribute__((weak)) StatusOr<std::vector<Feeds>> random_samples(const ir::Graph&, int, uint32_t);
-__attribute__((weak)) StatusOr<std::vector<Feeds>> load_samples_dir(const ir::Graph&, const std::string&, int);
-__attribute__((weak)) Status annotate_placement(ir::Graph&, const QuantizeOptions&);
-__attribute__((weak)) StatusOr<ir::Graph> quantize(const ir::Graph&, const RangeTable&, const QuantizeOptions&);
-__attribute__((weak)) StatusOr<ir::Graph> attach_calibration(const ir::Graph&, const RangeTable&);
-}  // namespace edgeq::quant
-
 namespace edgeq::converter {
 
 namespace fs = std::filesystem;
@@ -42,6 +30,10 @@ namespace {
 
 constexpr uint32_t kFastPerfSeed = 1;
 constexpr int kFastPerfSamples = 8;
+// Samples the float-vs-quantized comparison runs on (the first ones of the calibration set):
+// few in fast-perf, where the run is about speed; enough to rank the methods otherwise.
+constexpr int kFastPerfEvalSamples = 2;
+constexpr int kEvalSamples = 16;
 
 const quant::CalibrationMethod kAllMethods[] = {quant::CalibrationMethod::kMax, quant::CalibrationMethod::kPercentile,
                                                 quant::CalibrationMethod::kKl, quant::CalibrationMethod::kMse};
@@ -146,9 +138,11 @@ void fill_node_table(const ir::Graph& qdq, const ir::Graph& float_graph, const E
     row.placement = std::string(ir::placement_name(n.placement));
     row.placement_reason = n.placement_reason;
     row.output = n.outputs.empty() ? "" : n.outputs[0];
+    std::string dq = dequantized_name(qdq, row.output);
     if (auto it = ev.value_cosine.find(row.output); it != ev.value_cosine.end()) row.cosine = it->second;
+    else if (auto it2 = ev.value_cosine.find(dq); it2 != ev.value_cosine.end()) row.cosine = it2->second;
     const ir::ValueInfo* info = qdq.value_info(row.output);
-    const ir::ValueInfo* dq_info = qdq.value_info(dequantized_name(qdq, row.output));
+    const ir::ValueInfo* dq_info = qdq.value_info(dq);
     const ir::QuantParams* qp = info && info->quant ? &*info->quant : dq_info && dq_info->quant ? &*dq_info->quant : nullptr;
     if (qp && !qp->scale.empty()) {
       row.has_quant = true;
@@ -244,17 +238,20 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
   EDGEQ_ASSIGN_OR_RETURN(quant::Calibration cal, quant::calibrate(float_graph, samples, copts));
   stage_done("calibrate");
 
+  const size_t eval_count = std::min<size_t>(samples.size(), o.fast_perf ? kFastPerfEvalSamples : kEvalSamples);
+  const std::vector<quant::Feeds> eval_samples(samples.begin(), samples.begin() + static_cast<long>(eval_count));
+  r.evaluation_samples = static_cast<int>(eval_count);
   quant::QuantizeOptions qopts;
-  if (quant::annotate_placement) EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(optimized, qopts));
+  EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(optimized, qopts));
   // With several methods, quantize with each and keep the best output cosine to float.
   quant::CalibrationMethod chosen = copts.methods.front();
   std::optional<ir::Graph> qdq;
   if (copts.methods.size() > 1) {
-    EDGEQ_ASSIGN_OR_RETURN(auto reference, run_outputs(float_graph, samples));
+    EDGEQ_ASSIGN_OR_RETURN(auto reference, run_outputs(float_graph, eval_samples));
     double best = -2.0;
     for (auto m : copts.methods) {
       EDGEQ_ASSIGN_OR_RETURN(ir::Graph candidate, quant::quantize(optimized, cal.ranges.at(m), qopts));
-      EDGEQ_ASSIGN_OR_RETURN(double cos, mean_output_cosine(candidate, samples, reference));
+      EDGEQ_ASSIGN_OR_RETURN(double cos, mean_output_cosine(candidate, eval_samples, reference));
       r.method_scores.push_back({method_text(m), cos});
       log.line(std::string("calibration method ") + method_text(m) + ": output cosine " + fmt("%.6f", cos));
       if (cos > best) {
@@ -277,7 +274,7 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
   EDGEQ_RETURN_IF_ERROR(art.save(*qdq, "_quantized_model.onnx"));
   stage_done("quantize");
 
-  EDGEQ_ASSIGN_OR_RETURN(Evaluation ev, evaluate(float_graph, *qdq, samples));
+  EDGEQ_ASSIGN_OR_RETURN(Evaluation ev, evaluate(float_graph, *qdq, eval_samples));
   fill_node_table(*qdq, float_graph, ev, r);
   for (const auto& name : qdq->outputs) {
     auto it = ev.outputs.find(name);
@@ -308,9 +305,6 @@ std::string header_lines(const MakertbinOptions& o) {
 StatusOr<MakertbinResult> run_makertbin(const MakertbinOptions& options) {
   EDGEQ_RETURN_IF_ERROR(check_options(options));
   if (!fs::exists(options.model_path)) return not_found("model file " + options.model_path + " does not exist");
-  if (!quant::calibrate || !quant::random_samples || !quant::load_samples_dir || !quant::quantize ||
-      !quant::attach_calibration)
-    return unsupported("this build of edgeq lacks the quantization stage (calibration or quantizer)");
   EDGEQ_ASSIGN_OR_RETURN(auto folder, StagedFolder::create(options.output_dir));
   Log log(options.console);
   log.log_only(header_lines(options));

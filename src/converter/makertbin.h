@@ -84,6 +84,7 @@ struct MakertbinResult {
   std::vector<std::string> files;  // names inside output_dir
   bool fast_perf = false;
   int calibration_samples = 0;
+  int evaluation_samples = 0;      // the first calibration samples, used for the similarity figures
   std::string calibration_method;  // the method used for the quantized model
   std::vector<MethodScore> method_scores;  // each method tried (default), or the one used
   std::vector<NodeSimilarity> nodes;

@@ -59,7 +59,8 @@ std::string to_table(const MakertbinResult& r) {
   s += "nodes:";
   for (const auto& [where, count] : r.placement_counts) s += " " + where + " " + std::to_string(count);
   s += "\ncalibration: " + r.calibration_method + " on " + std::to_string(r.calibration_samples) +
-       (r.fast_perf ? " random samples (fast-perf: for speed evaluation only)" : " samples") + "\n";
+       (r.fast_perf ? " random samples (fast-perf: for speed evaluation only)" : " samples") +
+       "; similarity measured on the first " + std::to_string(r.evaluation_samples) + "\n";
   s += "time:";
   for (const auto& t : r.timings) s += " " + t.stage + " " + num("%.2f s", t.seconds) + ",";
   s += " total " + num("%.2f s", r.total_seconds) + "\n";
@@ -73,7 +74,8 @@ nlohmann::json to_json(const MakertbinResult& r) {
   j["prefix"] = r.prefix;
   j["files"] = r.files;
   j["fast_perf"] = r.fast_perf;
-  j["calibration"] = {{"method", r.calibration_method}, {"samples", r.calibration_samples}};
+  j["calibration"] = {{"method", r.calibration_method}, {"samples", r.calibration_samples},
+                      {"evaluation_samples", r.evaluation_samples}};
   for (const auto& m : r.method_scores) j["calibration"]["method_cosine"][m.method] = m.cosine;
   j["nodes"] = nlohmann::json::array();
   for (const auto& n : r.nodes) {

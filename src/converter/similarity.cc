@@ -95,10 +95,13 @@ StatusOr<Evaluation> evaluate(const ir::Graph& float_graph, const ir::Graph& qdq
   for (const auto& n : qdq.nodes) {
     if (is_qdq_op(n)) continue;
     for (const auto& o : n.outputs) {
-      if (o.empty() || !float_values.count(o)) continue;
+      if (o.empty()) continue;
+      // A graph output keeps its name on the DequantizeLinear that ends its QDQ pair.
       std::string q = dequantized_name(qdq, o);
-      qdq_name_of[o] = q;
-      float_name_of[q] = o;
+      std::string f = float_values.count(o) ? o : float_values.count(q) ? q : "";
+      if (f.empty()) continue;
+      qdq_name_of[f] = q;
+      float_name_of[q] = f;
     }
   }
 
