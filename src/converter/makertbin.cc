@@ -12,6 +12,7 @@
 
 #include "converter/output_folder.h"
 #include "converter/similarity.h"
+#include "converter/stages.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
 #include "quant/calibration.h"
@@ -103,9 +104,9 @@ Status check_options(const MakertbinOptions& o) {
   return {};
 }
 
-// The float graph calibration and evaluation run on: the optimized graph with edgeq's
-// internal ops expanded into standard ONNX ops, so value names match the QDQ graph.
-StatusOr<ir::Graph> expanded(const ir::Graph& optimized) {
+}  // namespace
+
+StatusOr<ir::Graph> expanded_float_graph(const ir::Graph& optimized) {
   ir::Graph g = optimized;
 #ifdef EDGEQ_HAVE_EXPAND
   if constexpr (std::is_same_v<decltype(ir::expand_internal_ops(g)), Status>) {
@@ -120,6 +121,8 @@ StatusOr<ir::Graph> expanded(const ir::Graph& optimized) {
 #endif
   return g;
 }
+
+namespace {
 
 std::vector<quant::CalibrationMethod> methods_to_try(const MakertbinOptions& o) {
   if (o.fast_perf) return {quant::CalibrationMethod::kMax};
@@ -228,7 +231,7 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
   EDGEQ_RETURN_IF_ERROR(art.save(optimized, "_optimized_float_model.onnx"));
   stage_done("optimize");
 
-  EDGEQ_ASSIGN_OR_RETURN(ir::Graph float_graph, expanded(optimized));
+  EDGEQ_ASSIGN_OR_RETURN(ir::Graph float_graph, expanded_float_graph(optimized));
   EDGEQ_ASSIGN_OR_RETURN(auto samples, calibration_samples(float_graph, o, log));
   r.calibration_samples = static_cast<int>(samples.size());
   quant::CalibrationOptions copts;
