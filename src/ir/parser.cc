@@ -311,11 +311,13 @@ bool parse_attribute_value(LineParser& p, AttributeValue* out) {
 // "%a, %b = domain.Op(%x, none) {k=v, ...} name=n : f32[1] f32[2]"
 bool parse_node(LineParser& p, Graph& g) {
   Node node;
-  do {
-    std::string name;
-    if (!p.value_name(&name)) return p.fail("expected '%name' for a node output");
-    node.outputs.push_back(std::move(name));
-  } while (p.consume(','));
+  if (!p.peek('=')) {  // a node without outputs prints as "= Op(...)"
+    do {
+      std::string name;
+      if (!p.value_name(&name)) return p.fail("expected '%name' for a node output");
+      node.outputs.push_back(std::move(name));
+    } while (p.consume(','));
+  }
   if (!p.consume('=')) return p.fail("expected '=' after the node outputs");
   std::string op = p.word();
   if (op.empty()) return p.fail("expected an op type after '='");
@@ -410,7 +412,7 @@ bool parse_line(LineParser& p, Graph& g, bool* seen_header) {
     g.outputs.push_back(name);
     return p.at_end() || p.fail("unexpected text '" + p.rest() + "' after the output");
   }
-  if (p.peek('%')) return parse_node(p, g);
+  if (p.peek('%') || p.peek('=')) return parse_node(p, g);
   return p.fail("expected input, init, output or a node '%out = Op(...)'");
 }
 

@@ -103,12 +103,18 @@ bool fold_into_gemm(ir::Graph& g, GraphIndex& index, NameGenerator& names, int g
       nw.data<float>()[idx] *= bn.scale[static_cast<size_t>(o)];
     }
   const float beta = gemm.attrs.get_float("beta", 1.0f);
+  // C element (r, o) under broadcasting: C is a scalar, [N], [1|M, N] or [1|M, 1].
+  const int64_t c_cols = c && !c->shape().empty() ? c->shape().back() : 1;
+  auto c_at = [&](int64_t r, int64_t o) {
+    if (!c) return 0.0f;
+    if (c->numel() == 1) return c->data<float>()[0];
+    return c->data<float>()[r * c_cols + (c_cols == 1 ? 0 : o)];
+  };
   Tensor nc(DType::kFloat32, rows > 1 ? Dims{rows, n} : Dims{n});
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t o = 0; o < n; ++o) {
-      float cv = 0;
-      if (c) cv = c->numel() == 1 ? c->data<float>()[0] : c->data<float>()[r * (c->shape().back()) + (c->shape().back() == 1 ? 0 : o)];
-      nc.data<float>()[r * n + o] = beta * cv * bn.scale[static_cast<size_t>(o)] + bn.shift[static_cast<size_t>(o)];
+      const size_t ch = static_cast<size_t>(o);
+      nc.data<float>()[r * n + o] = beta * c_at(r, o) * bn.scale[ch] + bn.shift[ch];
     }
   gemm.attrs.set("beta", 1.0f);
   const std::string base = gemm.name.empty() ? std::string("gemm") : gemm.name;

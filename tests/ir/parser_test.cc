@@ -34,6 +34,10 @@ TEST(Parser, RoundTripsPrintedGraphs) {
       "  output %e\n"
       "  output %d\n");
   expect_round_trip("graph empty opset=0\n");
+  expect_round_trip(
+      "graph sink opset=13\n"
+      "  input %x: f32[1]\n"
+      "   = Print(%x) :\n");
 }
 
 TEST(Parser, ReadsNodesAndTypes) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -137,6 +139,58 @@ TEST_P(PipelineZoo, OptimizedGraphMatchesAndIsClean) {
     EXPECT_EQ(unfused, 0) << c.stem() << ": " << unfused << " Conv nodes are not fused with their activation, "
                           << "e.g. " << first;
   }
+}
+
+// The zoo is exported with torch's constant folding, which already folds BatchNorm into
+// the convs; this exports MobileNetV2 (depthwise convs) with BatchNormalization kept and
+// non-trivial statistics, once, into the build folder.
+TEST(PipelineBatchNorm, FoldsEveryBatchNormOfATorchModel) {
+  const fs::path dir = fs::path(EDGEQ_BINARY_DIR) / "passes_models";
+  const fs::path model = dir / "mobilenet_v2_bn_op13.onnx";
+  const fs::path input_path = dir / "mobilenet_v2_bn_input.npy";
+  if (!fs::exists(model) || !fs::exists(input_path)) {
+    fs::create_directories(dir);
+    const std::string script =
+        "import torch, torchvision, numpy as np\n"
+        "torch.manual_seed(5)\n"
+        "m = torchvision.models.mobilenet_v2()\n"
+        "for b in m.modules():\n"
+        "    if isinstance(b, torch.nn.BatchNorm2d):\n"
+        "        b.running_mean.uniform_(-0.5, 0.5); b.running_var.uniform_(0.5, 2)\n"
+        "        b.weight.data.uniform_(0.5, 1.5); b.bias.data.uniform_(-0.2, 0.2)\n"
+        "m.eval()\n"
+        "x = torch.randn(1, 3, 224, 224)\n"
+        "torch.onnx.export(m, x, '" + model.string() + "', opset_version=13, do_constant_folding=False,\n"
+        "    input_names=['input'], output_names=['output'], training=torch.onnx.TrainingMode.PRESERVE)\n"
+        "np.save('" + input_path.string() + "', x.numpy())\n";
+    const fs::path script_path = dir / "export_bn.py";
+    FILE* f = std::fopen(script_path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(script.c_str(), f);
+    std::fclose(f);
+    const std::string cmd = "/usr/bin/python3 '" + script_path.string() + "' > '" + (dir / "export_bn.log").string() + "' 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "exporting failed; see " << dir / "export_bn.log";
+  }
+  StatusOr<ir::Graph> loaded = onnx::load_model(model.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  StatusOr<Tensor> input = load_npy(input_path.string());
+  ASSERT_TRUE(input.ok()) << input.status().to_string();
+  ASSERT_GT(op_counts(*loaded)["BatchNormalization"], 0);
+  ir::Graph g = *loaded;
+  ASSERT_TRUE(run_pipeline(g, PassContext{}).ok());
+  std::cout << "mobilenet_v2 with BatchNorm: " << loaded->nodes.size() << " → " << g.nodes.size() << " nodes\n  after:"
+            << counts_text(op_counts(g)) << "\n";
+  EXPECT_EQ(op_counts(g)["BatchNormalization"], 0);
+  Tensor before, after;
+  ASSERT_TRUE(run_graph(*loaded, *input, &before).ok());
+  ASSERT_TRUE(run_graph(g, *input, &after).ok());
+  double max_diff = 0, max_ref = 0;
+  for (int64_t i = 0; i < before.numel(); ++i) {
+    max_ref = std::max(max_ref, std::abs(static_cast<double>(before.data<float>()[i])));
+    max_diff = std::max(max_diff, std::abs(static_cast<double>(after.data<float>()[i]) - before.data<float>()[i]));
+  }
+  std::cout << "  max|after - before| / max|before| = " << max_diff / max_ref << "\n";
+  EXPECT_LE(max_diff, kRelTolerance * max_ref);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, PipelineZoo, testing::ValuesIn(all_cases()),
