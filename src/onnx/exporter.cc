@@ -3,6 +3,7 @@
 #include <set>
 
 #include "onnx/attribute_proto.h"
+#include "ir/expand.h"
 #include "onnx/onnx_io.h"
 #include "onnx/tensor_proto.h"
 
@@ -107,7 +108,11 @@ StatusOr<::onnx::ModelProto> to_model_proto(const ir::Graph& graph) {
 }  // namespace
 
 StatusOr<std::string> serialize_model(const ir::Graph& graph) {
-  EDGEQ_ASSIGN_OR_RETURN(::onnx::ModelProto m, to_model_proto(graph));
+  // Saved models are standard ONNX: internal ops (FusedConv) and ops newer than the
+  // graph's opset (Gelu, LayerNormalization, HardSwish) are expanded on a copy.
+  ir::Graph standard = graph;
+  EDGEQ_RETURN_IF_ERROR(ir::expand_internal_ops(standard));
+  EDGEQ_ASSIGN_OR_RETURN(::onnx::ModelProto m, to_model_proto(standard));
   if (m.ByteSizeLong() > static_cast<size_t>(INT32_MAX))
     return unsupported("graph '" + graph.name + "' is larger than 2 GiB, the ONNX protobuf limit");
   std::string bytes;
