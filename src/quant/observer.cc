@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace edgeq::quant {
@@ -30,27 +31,35 @@ MinMax finite_min_max_slow(std::span<const float> values) {
 }  // namespace
 
 MinMax finite_min_max(std::span<const float> values) {
-  std::array<float, kLanes> lo, hi, bad;
-  lo.fill(kInf);
-  hi.fill(-kInf);
-  bad.fill(0.0f);
+  // GCC/Clang vector extensions: plain loops with a NaN-aware min do not vectorize without
+  // -ffast-math, and this one loop sees every activation of every sample.
+  using V4 = float __attribute__((vector_size(16)));
+  constexpr int kVectors = kLanes / 4;
+  V4 lo[kVectors], hi[kVectors], bad[kVectors];
+  for (int k = 0; k < kVectors; ++k) {
+    lo[k] = V4{kInf, kInf, kInf, kInf};
+    hi[k] = -lo[k];
+    bad[k] = V4{0, 0, 0, 0};
+  }
   const float* p = values.data();
   const size_t n = values.size();
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    for (int k = 0; k < kLanes; ++k) {
-      const float x = p[i + k];
+    for (int k = 0; k < kVectors; ++k) {
+      V4 x;
+      std::memcpy(&x, p + i + 4 * k, sizeof(x));
       lo[k] = x < lo[k] ? x : lo[k];
       hi[k] = x > hi[k] ? x : hi[k];
       bad[k] += x - x;  // NaN for NaN and ±inf, 0 otherwise
     }
   }
   float mn = kInf, mx = -kInf, b = 0.0f;
-  for (int k = 0; k < kLanes; ++k) {
-    mn = std::min(mn, lo[k]);
-    mx = std::max(mx, hi[k]);
-    b += bad[k];
-  }
+  for (int k = 0; k < kVectors; ++k)
+    for (int j = 0; j < 4; ++j) {
+      mn = std::min(mn, lo[k][j]);
+      mx = std::max(mx, hi[k][j]);
+      b += bad[k][j];
+    }
   for (; i < n; ++i) {
     mn = p[i] < mn ? p[i] : mn;
     mx = p[i] > mx ? p[i] : mx;
@@ -146,20 +155,21 @@ void TensorObserver::add_to_histograms(std::span<const float> values) {
   const bool striped = values.size() >= 8 * nb;
   thread_local std::vector<uint32_t> sub;
   if (striped) sub.assign(kWays * 2 * nb, 0);
-  std::array<uint32_t, kBlock> idx;
+  std::array<int32_t, kBlock> idx;
   uint64_t zeros = 0;
   const float* p = values.data();
   for (size_t start = 0; start < values.size(); start += kBlock) {
     const size_t m = std::min(kBlock, values.size() - start);
-    uint32_t z = 0;
+    int32_t z = 0;
     for (size_t i = 0; i < m; ++i) {
       const float x = p[start + i];
       float a = std::fabs(x) * inv_width;
       a = a < top ? a : top;
-      idx[i] = static_cast<uint32_t>(a) + (x < 0.0f ? static_cast<uint32_t>(nb) : 0u);
-      z += x == 0.0f ? 1u : 0u;
+      // Signed conversions and selects: this loop vectorizes (float → uint32 does not on SSE2).
+      idx[i] = static_cast<int32_t>(a) + (x < 0.0f ? static_cast<int32_t>(nb) : 0);
+      z += x == 0.0f ? 1 : 0;
     }
-    zeros += z;
+    zeros += static_cast<uint64_t>(z);
     if (striped) {
       size_t i = 0;
       for (; i + kWays <= m; i += kWays)
@@ -167,7 +177,7 @@ void TensorObserver::add_to_histograms(std::span<const float> values) {
       for (; i < m; ++i) ++sub[idx[i]];
     } else {
       for (size_t i = 0; i < m; ++i) {
-        const uint32_t j = idx[i];
+        const size_t j = static_cast<size_t>(idx[i]);
         if (j < nb) ++pos_.counts[j]; else ++neg_.counts[j - nb];
       }
     }

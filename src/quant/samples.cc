@@ -83,11 +83,15 @@ Dims squeeze_leading(Dims d) {
 
 // Checks a loaded tensor against the input and returns it in the input's exact shape.
 StatusOr<Tensor> conform(const Tensor& t, const InputSpec& spec, const fs::path& file) {
-  const std::string what = "'" + file.string() + "' holds " + std::string(dtype_name(t.dtype())) +
-                           shape_to_string(t.shape()) + " but input '" + spec.name + "' expects " + describe(spec);
+  std::string what = "Calibration file '";
+  what += file.string();
+  what += "' holds ";
+  what += dtype_name(t.dtype());
+  what += shape_to_string(t.shape());
+  what += " but input '" + spec.name + "' expects " + describe(spec);
   if (t.dtype() != spec.dtype) {
-    std::string hint = spec.dtype == DType::kFloat32 ? " (save it with .astype(numpy.float32))" : "";
-    return invalid_argument("Calibration file " + what + hint + ".");
+    if (spec.dtype == DType::kFloat32) what += " (save it with .astype(numpy.float32))";
+    return invalid_argument(what + ".");
   }
   if (!spec.shape) return t;
   const auto dims = ir::static_dims(*spec.shape);
@@ -95,12 +99,12 @@ StatusOr<Tensor> conform(const Tensor& t, const InputSpec& spec, const fs::path&
     bool ok = t.rank() == static_cast<int64_t>(spec.shape->size());
     for (size_t i = 0; ok && i < spec.shape->size(); ++i)
       ok = !(*spec.shape)[i].is_static() || (*spec.shape)[i].value == t.dim(static_cast<int64_t>(i));
-    if (!ok) return invalid_argument("Calibration file " + what + ".");
+    if (!ok) return invalid_argument(what + ".");
     return t;
   }
   if (t.shape() == *dims) return t;
   if (squeeze_leading(t.shape()) == squeeze_leading(*dims)) return t.reshaped(*dims);
-  return invalid_argument("Calibration file " + what + ".");
+  return invalid_argument(what + ".");
 }
 
 StatusOr<std::string> read_file(const fs::path& file) {

@@ -215,6 +215,53 @@ TEST(Observer, MaxOnlyObserverKeepsNoHistogram) {
   EXPECT_GT(r.max, 2.0f);
 }
 
+// Mean squared error of u8 fake quantization with the range [lo, hi] (zero point rounded,
+// as the quantizer does).
+double u8_quantization_mse(const std::vector<float>& v, TensorRange r) {
+  const double lo = std::min(0.0f, r.min), hi = std::max(0.0f, r.max);
+  const double scale = (hi - lo) / 255.0;
+  if (scale <= 0) return 0;
+  const double zp = std::round(-lo / scale);
+  double err = 0;
+  for (float x : v) {
+    const double q = std::clamp(std::round(x / scale) + zp, 0.0, 255.0);
+    const double d = (q - zp) * scale - x;
+    err += d * d;
+  }
+  return err / static_cast<double>(v.size());
+}
+
+// The MSE method's model of the error (rounding step^2/12 plus clipping, on bin centres)
+// must track real fake quantization: its range beats the other methods' ranges and a brute
+// force search over symmetric-ish thresholds, within a few percent.
+TEST(Observer, MseRangeHasTheLowestRealQuantizationError) {
+  std::mt19937 rng(kSeed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::exponential_distribution<float> expo(1.0f);
+  std::vector<float> relu(100'000), laplace(100'000), outliers = gaussian(100'000, kSeed);
+  for (float& x : relu) x = std::max(0.0f, normal(rng));
+  for (float& x : laplace) x = (rng() & 1u) ? expo(rng) : -0.3f * expo(rng);  // lopsided
+  for (int i = 0; i < 10; ++i) outliers[i * 997] = 15.0f * (i % 2 ? 1.0f : -1.0f);
+  const std::pair<const char*, const std::vector<float>*> cases[] = {
+      {"relu", &relu}, {"laplace", &laplace}, {"outliers", &outliers}};
+  for (const auto& [name, v] : cases) {
+    SCOPED_TRACE(name);
+    const double mse = u8_quantization_mse(*v, range_of({*v}, CalibrationMethod::kMse));
+    for (CalibrationMethod m : kAllMethods) {
+      const double other = u8_quantization_mse(*v, range_of({*v}, m));
+      EXPECT_LE(mse, other * 1.05) << method_name(m);
+    }
+    const MinMax mm = finite_min_max(*v);
+    double best = std::numeric_limits<double>::infinity();
+    for (int k = 1; k <= 100; ++k) {  // [min, max] scaled by k/100
+      const float f = static_cast<float>(k) / 100.0f;
+      best = std::min(best, u8_quantization_mse(*v, {mm.min * f, mm.max * f}));
+    }
+    EXPECT_LE(mse, best * 1.05);
+    std::printf("%-9s real u8 MSE: mse range %.3g, best scaled range %.3g\n", name, mse, best);
+  }
+}
+
 TEST(Thresholds, PercentileAndKlOnHandBuiltHistograms) {
   MagnitudeHistogram h;
   h.width = 0.5;
