@@ -37,10 +37,10 @@ Status run(const std::string& model, int cal_samples, uint32_t cal_seed, int eva
   EDGEQ_ASSIGN_OR_RETURN(quant::Calibration calibration, quant::calibrate(float_graph, cal, copts));
   EDGEQ_ASSIGN_OR_RETURN(auto reference, converter::run_outputs(float_graph, eval));
   quant::QuantizeOptions qopts;
-  EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(graph, qopts));
+  EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(float_graph, qopts));
   (*out)["model"] = model;
   for (auto m : copts.methods) {
-    EDGEQ_ASSIGN_OR_RETURN(ir::Graph qdq, quant::quantize(graph, calibration.ranges.at(m), qopts));
+    EDGEQ_ASSIGN_OR_RETURN(ir::Graph qdq, quant::quantize(float_graph, calibration.ranges.at(m), qopts));
     EDGEQ_ASSIGN_OR_RETURN(double cos, converter::mean_output_cosine(qdq, eval, reference));
     (*out)["cosine"][std::string(quant::method_name(m))] = cos;
   }

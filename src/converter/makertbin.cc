@@ -8,20 +8,16 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <type_traits>
 
 #include "converter/output_folder.h"
 #include "converter/similarity.h"
 #include "converter/stages.h"
+#include "ir/expand.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
 #include "quant/calibration.h"
 #include "quant/quantize.h"
 
-#if __has_include("ir/expand.h")
-#include "ir/expand.h"
-#define EDGEQ_HAVE_EXPAND 1
-#endif
 
 namespace edgeq::converter {
 
@@ -108,17 +104,7 @@ Status check_options(const MakertbinOptions& o) {
 
 StatusOr<ir::Graph> expanded_float_graph(const ir::Graph& optimized) {
   ir::Graph g = optimized;
-#ifdef EDGEQ_HAVE_EXPAND
-  if constexpr (std::is_same_v<decltype(ir::expand_internal_ops(g)), Status>) {
-    EDGEQ_RETURN_IF_ERROR(ir::expand_internal_ops(g));
-  } else {
-    EDGEQ_ASSIGN_OR_RETURN(g, ir::expand_internal_ops(g));
-  }
-#else
-  for (const auto& n : g.nodes)
-    if (n.domain == "edgeq")
-      return unsupported("this build of edgeq cannot expand internal op " + n.op_type + " (node " + n.name + ")");
-#endif
+  EDGEQ_RETURN_IF_ERROR(ir::expand_internal_ops(g));
   return g;
 }
 
@@ -245,7 +231,9 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
   const std::vector<quant::Feeds> eval_samples(samples.begin(), samples.begin() + static_cast<long>(eval_count));
   r.evaluation_samples = static_cast<int>(eval_count);
   quant::QuantizeOptions qopts;
-  EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(optimized, qopts));
+  // Quantization works on standard ONNX ops: the expanded graph, whose value names the
+  // calibration ranges use. The saved optimized model is expanded the same way on export.
+  EDGEQ_RETURN_IF_ERROR(quant::annotate_placement(float_graph, qopts));
   // With several methods, quantize with each and keep the best output cosine to float.
   quant::CalibrationMethod chosen = copts.methods.front();
   std::optional<ir::Graph> qdq;
@@ -253,7 +241,7 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
     EDGEQ_ASSIGN_OR_RETURN(auto reference, run_outputs(float_graph, eval_samples));
     double best = -2.0;
     for (auto m : copts.methods) {
-      EDGEQ_ASSIGN_OR_RETURN(ir::Graph candidate, quant::quantize(optimized, cal.ranges.at(m), qopts));
+      EDGEQ_ASSIGN_OR_RETURN(ir::Graph candidate, quant::quantize(float_graph, cal.ranges.at(m), qopts));
       EDGEQ_ASSIGN_OR_RETURN(double cos, mean_output_cosine(candidate, eval_samples, reference));
       r.method_scores.push_back({method_text(m), cos});
       log.line(std::string("calibration method ") + method_text(m) + ": output cosine " + fmt("%.6f", cos));
@@ -265,12 +253,12 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
     }
     log.line(std::string("calibration method chosen: ") + method_text(chosen));
   } else {
-    EDGEQ_ASSIGN_OR_RETURN(ir::Graph g, quant::quantize(optimized, cal.ranges.at(chosen), qopts));
+    EDGEQ_ASSIGN_OR_RETURN(ir::Graph g, quant::quantize(float_graph, cal.ranges.at(chosen), qopts));
     qdq = std::move(g);
   }
   r.calibration_method = method_text(chosen);
   const quant::RangeTable& ranges = cal.ranges.at(chosen);
-  EDGEQ_ASSIGN_OR_RETURN(ir::Graph calibrated, quant::attach_calibration(optimized, ranges));
+  EDGEQ_ASSIGN_OR_RETURN(ir::Graph calibrated, quant::attach_calibration(float_graph, ranges));
   calibrated.metadata["edgeq_calibration_method"] = r.calibration_method;
   EDGEQ_RETURN_IF_ERROR(art.save(calibrated, "_calibrated_model.onnx"));
   qdq->metadata["edgeq_calibration_method"] = r.calibration_method;
