@@ -164,7 +164,7 @@ struct Artifacts {
 // Calibration samples: random for fast-perf, else the --cal-data-dir folder.
 StatusOr<std::vector<quant::Feeds>> calibration_samples(const ir::Graph& g, const MakertbinOptions& o, Log& log) {
   if (o.fast_perf) {
-    log.line("fast-perf: calibration uses random data; the model is for speed evaluation only, not for accuracy");
+    log.line("WARNING fast-perf: calibration uses random data; the model is for speed evaluation only, not for accuracy");
     return quant::random_samples(g, kFastPerfSamples, kFastPerfSeed);
   }
   EDGEQ_ASSIGN_OR_RETURN(auto samples, quant::load_samples_dir(g, o.cal_data_dir, o.max_calibration_samples));

@@ -1,6 +1,7 @@
 #include "converter/output_folder.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -37,6 +38,10 @@ StatusOr<std::unique_ptr<StagedFolder>> StagedFolder::create(const std::string& 
   auto folder = std::unique_ptr<StagedFolder>(new StagedFolder());
   folder->final_ = final_abs;
   EDGEQ_ASSIGN_OR_RETURN(folder->staging_, make_sibling(final_abs, "tmp"));
+  // mkdtemp makes the folder private (0700); the result should look like any new folder.
+  mode_t mask = umask(0);
+  umask(mask);
+  fs::permissions(folder->staging_, static_cast<fs::perms>(0777 & ~mask), ec);
   return folder;
 }
 
