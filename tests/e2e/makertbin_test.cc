@@ -14,6 +14,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -151,7 +153,9 @@ INSTANTIATE_TEST_SUITE_P(Zoo, MakertbinZoo, testing::ValuesIn(all_stems()),
                          [](const testing::TestParamInfo<std::string>& i) { return i.param; });
 
 // Every artifact of every zoo model loads and runs in ONNX Runtime (one node process), and
-// on the quantized model ONNX Runtime and edgeq's interpreter agree on 16 random inputs.
+// on the quantized model ONNX Runtime and edgeq's interpreter agree on 16 random inputs:
+// cosine >= 0.999 and the same argmax with the graph executed as written; cosine >= 0.98
+// when ORT runs its fused int8 kernels (printed, so the gap is visible).
 TEST(MakertbinOrt, ArtifactsRunInOrtAndQuantizedAgrees) {
   fs::path runner = fs::path(EDGEQ_SOURCE_DIR) / "bench" / "node" / "run_ort.js";
   ASSERT_TRUE(fs::exists(fs::path(EDGEQ_SOURCE_DIR) / "bench/node/node_modules/onnxruntime-node/package.json"))
@@ -192,30 +196,48 @@ TEST(MakertbinOrt, ArtifactsRunInOrtAndQuantizedAgrees) {
       checks.push_back({stem, k, prefix, out.at(g->outputs[0])});
     }
   }
-  fs::path jobs_file = work / "jobs.json";
-  std::ofstream(jobs_file) << jobs.dump(1);
-  // Optimizations on, so ONNX Runtime fuses the QDQ pairs into its int8 kernels.
-  std::string cmd = "EDGEQ_ORT_OPT=all node '" + runner.string() + "' --batch '" + jobs_file.string() + "' > '" +
-                    (work / "log.txt").string() + "' 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(work / "log.txt");
-  auto results = nlohmann::json::parse(read_file(jobs_file.string() + ".results.json"));
-  ASSERT_EQ(results.size(), jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i)
-    EXPECT_TRUE(results[i]["ok"].get<bool>()) << jobs[i]["model"] << ": " << results[i]["error"];
-  std::map<std::string, double> worst;
-  std::map<std::string, int> argmax_misses;
-  for (const Check& c : checks) {
-    auto t = load_npy(c.prefix + "0.npy");
-    ASSERT_TRUE(t.ok()) << c.prefix << ": " << t.status().message();
-    double cos = cosine(*t, c.edgeq_out);
-    worst[c.stem] = worst.count(c.stem) ? std::min(worst[c.stem], cos) : cos;
-    if (argmax(*t) != argmax(c.edgeq_out)) ++argmax_misses[c.stem];
+  // Two passes: as written (graph optimizations off: ORT executes the QDQ graph op by op,
+  // the semantics edgeq's interpreter simulates), and with optimizations on, where ORT
+  // fuses the QDQ pairs into its int8 kernels (different rounding; a looser bound).
+  nlohmann::json int8_jobs = nlohmann::json::array();
+  for (const Check& c : checks)
+    int8_jobs.push_back({{"model", (output_dir(c.stem) / (c.stem + "_quantized_model.onnx")).string()},
+                         {"inputs", {(work / (c.stem + "_in" + std::to_string(c.sample) + ".npy")).string()}},
+                         {"prefix", c.prefix + "int8_"}});
+  for (const auto& [file, list, opt] : {std::tuple{work / "jobs.json", &jobs, "disabled"},
+                                        std::tuple{work / "int8_jobs.json", &int8_jobs, "all"}}) {
+    std::ofstream(file) << list->dump(1);
+    std::string cmd = std::string("EDGEQ_ORT_OPT=") + opt + " node '" + runner.string() + "' --batch '" +
+                      file.string() + "' > '" + (work / "log.txt").string() + "' 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(work / "log.txt");
+    auto results = nlohmann::json::parse(read_file(file.string() + ".results.json"));
+    ASSERT_EQ(results.size(), list->size());
+    for (size_t i = 0; i < list->size(); ++i)
+      EXPECT_TRUE(results[i]["ok"].get<bool>()) << (*list)[i]["model"] << ": " << results[i]["error"];
   }
-  for (const auto& [stem, cos] : worst) {
-    std::printf("%-28s ORT vs edgeq on the quantized model: min cosine %.6f, argmax differs %d/%d\n", stem.c_str(), cos,
-                argmax_misses[stem], kAgreementInputs);
-    EXPECT_GE(cos, 0.999) << stem;
-    EXPECT_EQ(argmax_misses[stem], 0) << stem;
+  struct Agreement {
+    double min_cosine = 2.0;
+    int argmax_misses = 0;
+  };
+  std::map<std::string, Agreement> as_written, int8;
+  for (const Check& c : checks) {
+    for (auto [prefix, table] : {std::pair{c.prefix, &as_written}, std::pair{c.prefix + "int8_", &int8}}) {
+      auto t = load_npy(prefix + "0.npy");
+      ASSERT_TRUE(t.ok()) << prefix << ": " << t.status().message();
+      Agreement& a = (*table)[c.stem];
+      a.min_cosine = std::min(a.min_cosine, cosine(*t, c.edgeq_out));
+      a.argmax_misses += argmax(*t) != argmax(c.edgeq_out);
+    }
+  }
+  for (const auto& [stem, a] : as_written) {
+    const Agreement& b = int8[stem];
+    std::printf("%-26s ORT vs edgeq, quantized model: as written cosine >= %.6f (argmax differs %d/%d); "
+                "ORT int8 kernels cosine >= %.6f (argmax differs %d/%d)\n",
+                stem.c_str(), a.min_cosine, a.argmax_misses, kAgreementInputs, b.min_cosine, b.argmax_misses,
+                kAgreementInputs);
+    EXPECT_GE(a.min_cosine, 0.999) << stem;
+    EXPECT_EQ(a.argmax_misses, 0) << stem;
+    EXPECT_GE(b.min_cosine, 0.98) << stem << " (ORT's int8 kernels)";
   }
 }
 
