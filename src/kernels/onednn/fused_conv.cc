@@ -1,5 +1,6 @@
 // oneDNN FusedConv: the conv primitive of conv.cc with the residual add as a sum post-op
 // and the activation as eltwise post-ops, so the output is written once.
+#include <algorithm>
 #include <string>
 
 #include "kernels/kernel.h"
@@ -40,7 +41,15 @@ Status run_FusedConv(KernelContext& ctx) {
   append_activation(act, post.ops);
   post.key = std::string(post.z ? "sum," : "") + std::to_string(act.kind) + "," + std::to_string(act.a) + "," +
              std::to_string(act.b);
-  post.epilogue = [act](float* y, const float* z, int64_t n) { ref::apply_fused_epilogue<float>(y, z, n, act); };
+  post.epilogue = [act](float* y, const float* z, int64_t n) {
+    constexpr int64_t kChunk = 16384;  // floats per task: 64 KiB, cache-sized
+    const int64_t parts = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (parts > 1)
+    for (int64_t p = 0; p < parts; ++p) {
+      const int64_t begin = p * kChunk, count = std::min(kChunk, n - begin);
+      ref::apply_fused_epilogue<float>(y + begin, z ? z + begin : nullptr, count, act);
+    }
+  };
   return run_conv_with_post_ops(ctx, post);
 }
 
