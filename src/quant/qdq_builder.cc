@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "ir/expand.h"
+
 namespace edgeq::quant {
 
 namespace {
@@ -106,11 +108,13 @@ std::string QdqBuilder::add_constant(const std::string& base, const Tensor& quan
 namespace edgeq::quant {
 
 StatusOr<ir::Graph> standard_onnx_graph(const ir::Graph& graph) {
-  for (const auto& n : graph.nodes)
+  ir::Graph g = graph;
+  EDGEQ_RETURN_IF_ERROR(ir::expand_internal_ops(g));
+  for (const auto& n : g.nodes)
     if (!n.domain.empty())
-      return unsupported("node '" + n.name + "' is the internal op " + n.domain + "." + n.op_type +
-                         ", which this build cannot expand into standard ONNX for quantization");
-  return graph;
+      return unsupported("node '" + n.name + "' is the op " + n.domain + "." + n.op_type +
+                         ", which has no standard ONNX form to quantize");
+  return g;
 }
 
 }  // namespace edgeq::quant

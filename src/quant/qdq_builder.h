@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "base/status.h"
 #include "base/tensor.h"
 #include "ir/graph.h"
 
@@ -44,8 +45,8 @@ class QdqBuilder {
   std::set<std::string> used_;
 };
 
-// Replaces every internal op (domain "edgeq") with standard ONNX ops when the build has
-// the expansion (ir::expand_internal_ops); fails naming the node otherwise.
+// A copy with every internal op (domain "edgeq") expanded into standard ONNX ops
+// (ir::expand_internal_ops); fails naming a node of another domain.
 StatusOr<ir::Graph> standard_onnx_graph(const ir::Graph& graph);
 
 }  // namespace edgeq::quant

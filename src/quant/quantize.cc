@@ -174,7 +174,6 @@ class Quantizer {
     const std::string key = w_name + "@" + std::to_string(axis);
     if (!weight_dq_.count(key)) weight_dq_[key] = b_.add_constant(w_name, qw.values, qw.params);
     g_.nodes[index].inputs[1] = weight_dq_.at(key);
-    replaced_.insert(w_name);
     ir::Node& node = g_.nodes[index];
     if (!node.has_input(2)) return {};
     auto in_params = act_.find(node.input(0));
@@ -186,7 +185,6 @@ class Quantizer {
     if (qb.params.axis < 0 && g_.initializers.at(b_name).numel() > 1) qb.params.axis = 0;
     const std::string dq = b_.add_constant(b_name, qb.values, qb.params);
     g_.nodes[index].inputs[2] = dq;
-    replaced_.insert(b_name);
     return {};
   }
 
@@ -208,7 +206,6 @@ class Quantizer {
         const_dq_[name] = b_.add_constant(name, q, p);
       }
       g_.nodes[index].inputs[i] = const_dq_.at(name);
-      replaced_.insert(name);
     }
     return {};
   }
@@ -216,11 +213,15 @@ class Quantizer {
   void drop_unused_initializers() {
     std::set<std::string> used(g_.outputs.begin(), g_.outputs.end());
     for (const auto& n : g_.nodes) used.insert(n.inputs.begin(), n.inputs.end());
-    for (const std::string& name : replaced_)
-      if (!used.count(name)) {
-        g_.initializers.erase(name);
-        g_.values.erase(name);
+    // Replaced float weights, and the bounds of absorbed Clips.
+    for (auto it = g_.initializers.begin(); it != g_.initializers.end();) {
+      if (used.count(it->first)) {
+        ++it;
+        continue;
       }
+      g_.values.erase(it->first);
+      it = g_.initializers.erase(it);
+    }
   }
 
   ir::Graph& g_;
@@ -230,7 +231,6 @@ class Quantizer {
   std::map<std::string, ir::QuantParams> act_;
   std::vector<std::string> act_order_;
   std::map<std::string, std::string> weight_dq_, const_dq_;
-  std::set<std::string> replaced_;
 };
 
 }  // namespace
