@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the built-in default model (EfficientNet-Lite0, random weights):
-# installs what is missing, builds, exports the model, checks it and runs it in float.
+# installs what is missing, builds, exports the model, checks it, runs it in float, and
+# converts it with `makertbin --fast-perf` (optimized, calibrated and int8 ONNX files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,7 @@ build/bin/edgeq checker --model "$MODEL" --model-type onnx --march host
 echo
 echo "== float inference (edgeq run) =="
 build/bin/edgeq run --model "$MODEL" --input "input=$MODELS/efficientnet_lite0_input.npy" --top 5
+
+echo
+echo "== edgeq makertbin --fast-perf =="
+build/bin/edgeq makertbin --fast-perf --model "$MODEL" --model-type onnx --march host --output-dir model_output
