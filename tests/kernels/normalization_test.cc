@@ -6,31 +6,22 @@
 #include <vector>
 
 #include "kernels/kernel.h"
+#include "tests/kernels/ref_op_testing.h"
 
 namespace edgeq::kernels {
 namespace {
 
-struct OpResult {
-  Status status;
-  std::vector<Tensor> outputs;
-};
+using ref_op_testing::attrs_with;
+using ref_op_testing::expect_values;
+using ref_op_testing::f32;
+using ref_op_testing::i64;
+using ref_op_testing::OpResult;
 
 OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs,
                 size_t num_outputs = 1) {
-  OpResult r;
-  r.status = run_kernel(op, attrs, opset, inputs, num_outputs, &r.outputs, Backend::kReference,
-                        std::vector<bool>(num_outputs, true), "norm_node");
-  return r;
+  return ref_op_testing::run_op(op, attrs, opset, std::move(inputs), num_outputs, "norm_node");
 }
 
-void expect_values(const Tensor& t, const Dims& shape, const std::vector<double>& want, double tol = 1e-5) {
-  ASSERT_EQ(t.shape(), shape) << shape_to_string(t.shape());
-  ASSERT_EQ(t.numel(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.at_double(static_cast<int64_t>(i)), want[i], tol + tol * std::fabs(want[i])) << "index " << i;
-}
-
-Tensor f32(Dims shape, std::vector<float> v) { return Tensor::from_vector<float>(std::move(shape), v); }
 
 // N=2, C=3, 2x2 input.
 Tensor sample() {

@@ -7,41 +7,16 @@
 #include <vector>
 
 #include "kernels/kernel.h"
+#include "tests/kernels/ref_op_testing.h"
 
 namespace edgeq::kernels {
 namespace {
 
-struct OpResult {
-  Status status;
-  std::vector<Tensor> outputs;
-};
+using namespace ref_op_testing;  // NOLINT
 
-OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs,
-                size_t num_outputs = 1) {
-  OpResult r;
-  r.status = run_kernel(op, attrs, opset, inputs, num_outputs, &r.outputs, Backend::kReference,
-                        std::vector<bool>(num_outputs, true), "node0");
-  return r;
-}
-
-void expect_values(const Tensor& t, const Dims& shape, const std::vector<double>& want, double tol = 1e-5) {
-  ASSERT_EQ(t.shape(), shape) << shape_to_string(t.shape());
-  ASSERT_EQ(t.numel(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.at_double(static_cast<int64_t>(i)), want[i], tol + tol * std::fabs(want[i])) << "index " << i;
-}
-
-Tensor f32(Dims shape, std::vector<float> v) { return Tensor::from_vector<float>(std::move(shape), v); }
-Tensor i64(Dims shape, std::vector<int64_t> v) { return Tensor::from_vector<int64_t>(std::move(shape), v); }
 
 // 2x2x2 input shared by several tests.
 Tensor sample() { return f32({2, 2, 2}, {0.5f, 1.0f, -2.0f, 3.0f, 0.25f, -1.5f, 2.0f, 1.0f}); }
-
-Attributes attrs_with(std::initializer_list<std::pair<const char*, AttributeValue>> list) {
-  Attributes a;
-  for (const auto& [k, v] : list) a.set(k, v);
-  return a;
-}
 
 TEST(ReduceSum, AxesAttributeBeforeOpset13) {
   Tensor x = f32({2, 3}, {1, 2, 3, 4, 5, 6});

@@ -7,42 +7,28 @@
 #include <vector>
 
 #include "kernels/kernel.h"
+#include "tests/kernels/ref_op_testing.h"
 
 namespace edgeq::kernels {
 namespace {
 
-struct OpResult {
-  Status status;
-  std::vector<Tensor> outputs;
-};
+using ref_op_testing::attrs_with;
+using ref_op_testing::expect_values;
+using ref_op_testing::f32;
+using ref_op_testing::i64;
+using ref_op_testing::OpResult;
 
-OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs) {
-  OpResult r;
-  r.status = run_kernel(op, attrs, opset, inputs, 1, &r.outputs, Backend::kReference, {true}, "resize_node");
-  return r;
+OpResult run_op(std::string_view op, const Attributes& attrs, int64_t opset, std::vector<const Tensor*> inputs,
+                size_t num_outputs = 1) {
+  return ref_op_testing::run_op(op, attrs, opset, std::move(inputs), num_outputs, "resize_node");
 }
 
-void expect_values(const Tensor& t, const Dims& shape, const std::vector<double>& want, double tol = 1e-5) {
-  ASSERT_EQ(t.shape(), shape) << shape_to_string(t.shape());
-  ASSERT_EQ(t.numel(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.at_double(static_cast<int64_t>(i)), want[i], tol + tol * std::fabs(want[i])) << "index " << i;
-}
-
-Tensor f32(Dims shape, std::vector<float> v) { return Tensor::from_vector<float>(std::move(shape), v); }
-Tensor i64(Dims shape, std::vector<int64_t> v) { return Tensor::from_vector<int64_t>(std::move(shape), v); }
 
 Tensor small() { return f32({1, 1, 2, 2}, {1, 2, 3, 4}); }
 Tensor four_by_four() {
   std::vector<float> v(16);
   for (int i = 0; i < 16; ++i) v[i] = static_cast<float>(i + 1);
   return f32({1, 1, 4, 4}, v);
-}
-
-Attributes attrs_with(std::initializer_list<std::pair<const char*, AttributeValue>> list) {
-  Attributes a;
-  for (const auto& [k, v] : list) a.set(k, v);
-  return a;
 }
 
 TEST(ResizeUpsample, Opset7ScalesAttributeNearest) {
