@@ -27,7 +27,7 @@ Status annotate_shapes_by_running(ir::Graph& graph) {
   EDGEQ_RETURN_IF_ERROR(interp->run(feeds, &fetches, [&](const ir::Node& n, std::span<const Tensor> outs) {
     for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k)
       if (!n.outputs[k].empty() && outs[k].defined())
-        seen[n.outputs[k]] = {outs[k].dtype(), ir::make_shape(outs[k].shape())};
+        seen[n.outputs[k]] = {outs[k].dtype(), ir::make_shape(outs[k].shape()), std::nullopt};
   }));
   for (auto& [name, info] : seen) graph.values[name] = std::move(info);
   return {};

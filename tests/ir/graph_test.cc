@@ -53,8 +53,8 @@ TEST(Graph, VerifyRejectsDuplicateDefinitions) {
 TEST(Graph, TextForm) {
   Graph g = tiny();
   ASSERT_TRUE(g.topological_sort().ok());
-  g.values["m"] = {DType::kFloat32, Shape{Dim(1), Dim(4)}};
-  g.values["y"] = {DType::kFloat32, Shape{Dim("batch"), Dim(4)}};
+  g.values["m"] = {DType::kFloat32, Shape{Dim(1), Dim(4)}, std::nullopt};
+  g.values["y"] = {DType::kFloat32, Shape{Dim("batch"), Dim(4)}, std::nullopt};
   g.nodes[1].attrs.set("alpha", std::vector<int64_t>{1, 2});
   EXPECT_EQ(to_text(g),
             "graph tiny opset=13\n"

@@ -280,7 +280,9 @@ TEST(Conformance, OnnxBackendNodeTests) {
             << " unsupported of " << dirs.size() << " tests in " << seconds << " s (report: " << out.string() << ")\n";
 
   EXPECT_EQ(n_failed, 0) << "see " << out.string();
-  if (!filtered) EXPECT_GE(passed, 450);
+  if (!filtered) {
+    EXPECT_GE(passed, 450);
+  }
 }
 
 }  // namespace

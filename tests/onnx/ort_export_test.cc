@@ -46,8 +46,8 @@ ir::Graph small_graph() {
   ir::Node& l = g.add_node("LeakyRelu", {"xt"}, {"z"}, "leaky");
   l.attrs.set("alpha", 0.25f);
   g.outputs = {"y", "z"};
-  g.values["y"] = {DType::kFloat32, ir::make_shape({2, 4})};
-  g.values["z"] = {DType::kFloat32, ir::make_shape({3, 2})};
+  g.values["y"] = {DType::kFloat32, ir::make_shape({2, 4}), std::nullopt};
+  g.values["z"] = {DType::kFloat32, ir::make_shape({3, 2}), std::nullopt};
   return g;
 }
 
