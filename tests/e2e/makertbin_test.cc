@@ -78,18 +78,22 @@ std::vector<std::string> all_stems() {
   return stems;
 }
 
-fs::path output_dir(const std::string& stem) { return scratch() / ("out_" + stem); }
+// Each test that converts models has its own output folders (`user`): ctest runs tests in
+// parallel, and two conversions into one folder would race.
+fs::path output_dir(const std::string& stem, const std::string& user = "out") {
+  return scratch() / (user + "_" + stem);
+}
 
 // Runs makertbin for a zoo model unless this binary already wrote its output folder.
-void ensure_output(const std::string& stem) {
+void ensure_output(const std::string& stem, const std::string& user = "out") {
   fs::path model = models_dir() / (stem + ".onnx");
   ASSERT_TRUE(fs::exists(model)) << model << " is missing (ctest fixture zoo_export)";
-  fs::path log = output_dir(stem) / "edgeq_makertbin.log";
+  fs::path log = output_dir(stem, user) / "edgeq_makertbin.log";
   std::error_code ec;
   if (fs::exists(log) && fs::last_write_time(log, ec) > fs::last_write_time(edgeq_binary(), ec)) return;
   RunResult r = makertbin("--fast-perf --model '" + model.string() + "' --model-type onnx --march host --output-dir '" +
-                              output_dir(stem).string() + "'",
-                          stem);
+                              output_dir(stem, user).string() + "'",
+                          user + "_" + stem);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
 }
 
@@ -171,8 +175,8 @@ TEST(MakertbinOrt, ArtifactsRunInOrtAndQuantizedAgrees) {
   };
   std::vector<Check> checks;
   for (const std::string& stem : all_stems()) {
-    ASSERT_NO_FATAL_FAILURE(ensure_output(stem));
-    fs::path dir = output_dir(stem);
+    ASSERT_NO_FATAL_FAILURE(ensure_output(stem, "ort"));
+    fs::path dir = output_dir(stem, "ort");
     std::string input_file = (models_dir() / (stem.substr(0, stem.rfind("_op")) + "_input.npy")).string();
     for (const char* suffix : kSuffixes)
       jobs.push_back({{"model", (dir / (stem + suffix)).string()},
@@ -200,7 +204,7 @@ TEST(MakertbinOrt, ArtifactsRunInOrtAndQuantizedAgrees) {
   // fuses the QDQ pairs into its int8 kernels (different rounding; a looser bound).
   nlohmann::json int8_jobs = nlohmann::json::array();
   for (const Check& c : checks)
-    int8_jobs.push_back({{"model", (output_dir(c.stem) / (c.stem + "_quantized_model.onnx")).string()},
+    int8_jobs.push_back({{"model", (output_dir(c.stem, "ort") / (c.stem + "_quantized_model.onnx")).string()},
                          {"inputs", {(work / (c.stem + "_in" + std::to_string(c.sample) + ".npy")).string()}},
                          {"prefix", c.prefix + "int8_"}});
   for (const auto& [file, list, opt] : {std::tuple{work / "jobs.json", &jobs, "disabled"},
@@ -271,10 +275,10 @@ void expect_one_sentence(const RunResult& r, const std::string& needle) {
 
 TEST(MakertbinErrors, BadModelLeavesEarlierOutputUntouched) {
   const std::string stem = "squeezenet1_1_op13";
-  ASSERT_NO_FATAL_FAILURE(ensure_output(stem));
+  ASSERT_NO_FATAL_FAILURE(ensure_output(stem, "kept"));
   fs::path good = scratch() / "kept_output";
   fs::remove_all(good);
-  fs::copy(output_dir(stem), good, fs::copy_options::recursive);
+  fs::copy(output_dir(stem, "kept"), good, fs::copy_options::recursive);
   auto before = folder_bytes(good);
   ASSERT_FALSE(before.empty());
   fs::path bad = scratch() / "bad_model.onnx";
