@@ -10,7 +10,9 @@
 // representable in float; otherwise the primitive gets oneDNN's src zero-point attribute.
 #include <oneapi/dnnl/dnnl.h>
 
+#include <chrono>
 #include <cmath>
+#include <unordered_map>
 #include <cstring>
 
 #include "runtime/op_kernel.h"
@@ -235,6 +237,55 @@ Status expect(bool ok, const format::Op& op, const std::string& what) {
   return ok ? Status{} : invalid_argument("op '" + op.name + "' (" + op.type + ") " + what);
 }
 
+// The i-th implementation oneDNN offers for a descriptor (0 = its first choice).
+template <typename Prim, typename MakePd>
+typename Prim::primitive_desc nth_impl(MakePd make, int i) {
+  typename Prim::primitive_desc pd = make();
+  for (int j = 0; j < i; ++j)
+    if (!pd.next_impl()) break;
+  return pd;
+}
+
+// Index of the fastest non-reference implementation, timed on scratch buffers.
+template <typename Prim, typename MakePd>
+int fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool src_zp) {
+  constexpr int kMaxCandidates = 6;
+  dnnl::stream s(eng);
+  int best = 0;
+  double best_ms = 1e30;
+  typename Prim::primitive_desc it = make();
+  for (int i = 0; i < kMaxCandidates; ++i) {
+    if (i > 0 && !it.next_impl()) break;
+    const std::string impl = it.impl_info_str();
+    if (impl.rfind("ref", 0) == 0) continue;
+    typename Prim::primitive_desc pd = nth_impl<Prim>(make, i);
+    Prim prim(pd);
+    auto buffer = [&](const dnnl::memory::desc& md) {
+      auto v = std::make_shared<std::vector<uint8_t>>(md.get_size() + 64, 0);
+      return std::make_pair(v, dnnl::memory(md, eng, v->data()));
+    };
+    auto src = buffer(pd.src_desc()), wei = buffer(pd.weights_desc()), dst = buffer(pd.dst_desc());
+    auto scratch = buffer(pd.scratchpad_desc());
+    std::unordered_map<int, dnnl::memory> args = {
+        {DNNL_ARG_SRC, src.second}, {DNNL_ARG_WEIGHTS, wei.second}, {DNNL_ARG_DST, dst.second}};
+    auto bia = buffer(dnnl::memory::desc({pd.dst_desc().dims()[1]}, dt::s32, tag::x));
+    if (bias) args[DNNL_ARG_BIAS] = dnnl::memory(pd.bias_desc(), eng, bia.first->data());
+    int32_t zp = 0;
+    if (src_zp) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &zp);
+    if (pd.scratchpad_desc().get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = scratch.second;
+    prim.execute(s, args);
+    double ms = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      prim.execute(s, args);
+      s.wait();
+      ms = std::min(ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (ms < best_ms * 0.97) best_ms = ms, best = i;
+  }
+  return best;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const format::Op& op) {
@@ -306,6 +357,16 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
     pd = dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine);
   } catch (const dnnl::error& e) {
     return unsupported("op '" + op.name + "' (QConv): oneDNN has no int8 convolution for it: " + e.what());
+  }
+  if (ctx.optimize_level >= 3 && !plain) {
+    // oneDNN lists its implementations best-guess first; time the non-reference ones on
+    // this machine and keep the fastest.
+    const int best = fastest_impl<dnnl::convolution_forward>(
+        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, ctx.engine,
+        k->use_bias_, k->src_zp_attr_);
+    pd = nth_impl<dnnl::convolution_forward>(
+        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, best);
+    if (best > 0) k->notes_ += ", chosen by timing";
   }
   k->prim_ = dnnl::convolution_forward(pd);
   k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),

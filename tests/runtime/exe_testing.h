@@ -7,7 +7,10 @@
 //   format::Program p = b.finish({x}, {y});
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <cstring>
 #include <random>
 #include <string>
@@ -199,6 +202,155 @@ inline int add_conv(ProgramBuilder& b, const ConvSpec& s, const ConvData& d, int
   a.set("kernel_shape", std::vector<int64_t>{s.kh, s.kw});
   b.op("QConv", {x, w, bias}, {y}, a);
   return y;
+}
+
+}  // namespace edgeq::runtime::testing
+
+namespace edgeq::runtime::testing {
+
+// Gives every arena tensor an offset by liveness (first fit over the tensors alive at the
+// same time), as a compiler's memory plan does; returns the arena size.
+inline int64_t plan_arena(format::Program& p, const std::vector<int>& keep_alive = {}) {
+  const size_t nt = p.tensors.size();
+  std::vector<int> first(nt, -1), last(nt, -1);
+  for (size_t i = 0; i < p.ops.size(); ++i) {
+    for (int t : p.ops[i].outputs)
+      if (first[static_cast<size_t>(t)] < 0) first[static_cast<size_t>(t)] = static_cast<int>(i);
+    for (int t : p.ops[i].inputs)
+      if (t >= 0) last[static_cast<size_t>(t)] = static_cast<int>(i);
+  }
+  for (const auto& io : p.inputs) first[static_cast<size_t>(io.tensor)] = -1;
+  for (const auto& io : p.outputs) last[static_cast<size_t>(io.tensor)] = static_cast<int>(p.ops.size());
+  for (int t : keep_alive) first[static_cast<size_t>(t)] = -1, last[static_cast<size_t>(t)] = static_cast<int>(p.ops.size());
+  struct Block { int64_t off, size; int first, last; };
+  std::vector<Block> placed;
+  int64_t end = 0;
+  for (size_t t = 0; t < nt; ++t) {
+    format::TensorDesc& d = p.tensors[t];
+    if (d.is_constant) continue;
+    const int f = first[t], l = std::max(last[t], first[t]);
+    const int64_t size = (d.nbytes() + 63) / 64 * 64;
+    std::vector<std::pair<int64_t, int64_t>> busy;
+    for (const Block& b : placed)
+      if (!(b.last < f || l < b.first)) busy.push_back({b.off, b.off + b.size});
+    std::sort(busy.begin(), busy.end());
+    int64_t off = 0;
+    for (const auto& [s, e] : busy) {
+      if (off + size <= s) break;
+      off = std::max(off, e);
+    }
+    d.arena_offset = off;
+    placed.push_back({off, size, f, l});
+    end = std::max(end, off + size);
+  }
+  p.arena_bytes = end;
+  return end;
+}
+
+// A network of QConv / QAdd / MaxPool / QGlobalAveragePool / QGemm built from random
+// weights (NHWC, optimize level 3), shaped like ResNet-50 or MobileNetV2.
+class NetBuilder {
+ public:
+  ProgramBuilder b;
+  uint32_t seed = 1;
+
+  int input(int64_t C, int64_t H, int64_t W, int32_t zx) {
+    return b.act("input", {1, C, H, W}, Layout::kNHWC, {0.02f, zx});
+  }
+  // conv + requantization; relu = output zero point 0 (saturation is the ReLU).
+  int conv(int x, int64_t O, int64_t k, int64_t stride, int64_t group, bool relu) {
+    const format::TensorDesc xd = b.p.tensors[static_cast<size_t>(x)];
+    ConvSpec s;
+    s.C = xd.shape[1], s.H = xd.shape[2], s.W = xd.shape[3], s.O = O, s.kh = s.kw = k;
+    s.sh = s.sw = stride, s.group = group;
+    s.pt = s.pl = s.pb = s.pr = k / 2;
+    s.zx = xd.quant->zero_point[0];
+    s.zy = relu ? 0 : 128;
+    ConvData d = make_conv_data(s, seed++);
+    d.x = {xd.quant->scale[0], s.zx};
+    const int64_t K = s.C / s.group * s.kh * s.kw;
+    d.y = {d.x.scale * d.w_scale[0] * std::sqrt(static_cast<float>(K)) * 74.0f * 73.0f / 45.0f, s.zy};
+    return add_conv(b, s, d, x, Layout::kNHWC, "conv" + std::to_string(b.p.ops.size()));
+  }
+  int add(int a, int c, bool relu) {
+    const format::TensorDesc& ad = b.p.tensors[static_cast<size_t>(a)];
+    const int y = b.act("add" + std::to_string(b.p.ops.size()), ad.shape, Layout::kNHWC,
+                        {ad.quant->scale[0] * 1.5f, relu ? 0 : 128});
+    b.op("QAdd", {a, c}, {y});
+    return y;
+  }
+  int maxpool(int x) {
+    const format::TensorDesc xd = b.p.tensors[static_cast<size_t>(x)];
+    const int y = b.act("pool" + std::to_string(b.p.ops.size()), {1, xd.shape[1], (xd.shape[2] + 1) / 2, (xd.shape[3] + 1) / 2},
+                        Layout::kNHWC, {xd.quant->scale[0], xd.quant->zero_point[0]});
+    Attributes a;
+    a.set("kernel_shape", std::vector<int64_t>{3, 3});
+    a.set("strides", std::vector<int64_t>{2, 2});
+    a.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+    b.op("MaxPool", {x}, {y}, a);
+    return y;
+  }
+  int head(int x, int64_t classes) {
+    const format::TensorDesc xd = b.p.tensors[static_cast<size_t>(x)];
+    const int64_t C = xd.shape[1];
+    const int g = b.act("gap", {1, C, 1, 1}, Layout::kNHWC, {xd.quant->scale[0] * 0.5f, 0});
+    b.op("QGlobalAveragePool", {x}, {g});
+    const int f = b.act("flat", {1, C}, Layout::kPlain, {xd.quant->scale[0] * 0.5f, 0});
+    b.op("Flatten", {g}, {f});
+    std::vector<float> ws(static_cast<size_t>(classes), 0.003f);
+    const int w = b.constant<int8_t>("fc_w", {classes, C}, random_s8(static_cast<size_t>(classes * C), seed++),
+                                     format::Quant{ws, std::vector<int32_t>(ws.size(), 0), 0});
+    const int y = b.act("logits", {1, classes}, Layout::kPlain,
+                        {xd.quant->scale[0] * 0.5f * 0.003f * std::sqrt(static_cast<float>(C)) * 74 * 73 / 45, 128});
+    b.op("QGemm", {f, w, -1}, {y});
+    return y;
+  }
+  format::Program finish(int x, int y) {
+    format::Program p = b.finish({x}, {y});
+    plan_arena(p);
+    return p;
+  }
+};
+
+inline format::Program resnet50_program() {
+  NetBuilder n;
+  const int in = n.input(3, 224, 224, 114);
+  int x = n.maxpool(n.conv(in, 64, 7, 2, 1, true));
+  int64_t cin = 64;
+  const int64_t widths[4] = {64, 128, 256, 512};
+  const int blocks[4] = {3, 4, 6, 3};
+  for (int s = 0; s < 4; ++s)
+    for (int i = 0; i < blocks[s]; ++i) {
+      const int64_t w = widths[s], stride = (i == 0 && s > 0) ? 2 : 1;
+      int y = n.conv(x, w, 1, 1, 1, true);
+      y = n.conv(y, w, 3, stride, 1, true);
+      y = n.conv(y, 4 * w, 1, 1, 1, false);
+      const int sc = (i == 0) ? n.conv(x, 4 * w, 1, stride, 1, false) : x;
+      x = n.add(y, sc, true);
+      cin = 4 * w;
+    }
+  (void)cin;
+  return n.finish(in, n.head(x, 1000));
+}
+
+inline format::Program mobilenet_v2_program() {
+  NetBuilder n;
+  const int in = n.input(3, 224, 224, 114);
+  int x = n.conv(in, 32, 3, 2, 1, true);
+  int64_t cin = 32;
+  const int cfg[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+                         {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  for (const auto& c : cfg)
+    for (int i = 0; i < c[2]; ++i) {
+      const int64_t stride = i == 0 ? c[3] : 1, hidden = cin * c[0];
+      int y = c[0] == 1 ? x : n.conv(x, hidden, 1, 1, 1, true);
+      y = n.conv(y, hidden, 3, stride, hidden, true);
+      y = n.conv(y, c[1], 1, 1, 1, false);
+      x = (stride == 1 && cin == c[1]) ? n.add(x, y, false) : y;
+      cin = c[1];
+    }
+  x = n.conv(x, 1280, 1, 1, 1, true);
+  return n.finish(in, n.head(x, 1000));
 }
 
 }  // namespace edgeq::runtime::testing
