@@ -5,7 +5,7 @@
 // O2+: the model's inputs and outputs live for the whole frame and come first; then, in op
 // order, each op's outputs take the best-fitting free gap (the smallest that holds them,
 // else the end), and the tensors whose last reader is this op are freed after it. A
-// Reshape/Flatten/Squeeze/Unsqueeze whose plain input dies there writes nothing: its
+// Reshape/Flatten/Squeeze/Unsqueeze whose plain (or 1x1 NHWC) input dies there writes nothing: its
 // output is the input's bytes (attr alias = 1; the runtime skips the op).
 #include <algorithm>
 #include <set>
@@ -24,6 +24,11 @@ struct Block {
 // Bytes a tensor takes in the arena: its size rounded up to the alignment (at least one
 // unit, so no two live tensors share an offset).
 int64_t slot_bytes(const format::TensorDesc& t) { return std::max(align_up(t.nbytes()), kArenaAlignment); }
+
+// Plain, or 4-D NHWC with H = W = 1 (the same bytes).
+bool reads_as_plain(const format::TensorDesc& t) {
+  return t.layout == format::Layout::kPlain || (t.shape.size() == 4 && t.shape[2] == 1 && t.shape[3] == 1);
+}
 
 class Arena {
  public:
@@ -101,7 +106,7 @@ Status plan_memory(format::Program& p, int optimize_level) {
         const int x = op.inputs[0];
         const format::TensorDesc& in = p.tensors[static_cast<size_t>(x)];
         if (!in.is_constant && !whole_frame[static_cast<size_t>(x)] && last[static_cast<size_t>(x)] == i &&
-            in.layout == format::Layout::kPlain && out.layout == format::Layout::kPlain && in.nbytes() == out.nbytes() &&
+            reads_as_plain(in) && reads_as_plain(out) && in.nbytes() == out.nbytes() &&
             std::count(op.inputs.begin(), op.inputs.end(), x) == 1) {
           out.arena_offset = in.arena_offset;
           handed_on.insert(x);
