@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "compiler/draft.h"
+#include "format/bin.h"
 
 namespace edgeq::compiler {
 
@@ -46,6 +47,8 @@ StatusOr<format::Program> compile(const ir::Graph& quantized, const format::Comp
   EDGEQ_RETURN_IF_ERROR(plan_memory(d.program, options.optimize_level));
   d.program.metadata["opset"] = std::to_string(quantized.opset());
   record_notes(d);
+  if (Status s = format::validate(d.program); !s.ok())
+    return internal_error("the compiled program is invalid: " + s.message());
   return std::move(d.program);
 }
 

@@ -14,12 +14,7 @@
 #include "format/bin.h"
 #include "format/program.h"
 
-// format::validate, once the format library provides it (EDGEQ_HAVE_FORMAT_VALIDATE).
-#ifdef EDGEQ_HAVE_FORMAT_VALIDATE
 #define EXPECT_VALID(p) EXPECT_TRUE(format::validate(p).ok()) << format::validate(p).to_string()
-#else
-#define EXPECT_VALID(p) (void)(p)
-#endif
 
 namespace edgeq::compiler::test {
 

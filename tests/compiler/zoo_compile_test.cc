@@ -104,6 +104,15 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
   RecordProperty("arena_o3", std::to_string(s3.arena_bytes));
   RecordProperty("segments_o3", std::to_string(s3.segments));
 
+  // The program survives the .bin round trip.
+  auto bytes = format::serialize(*p3);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().to_string();
+  auto back = format::parse_bin(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->tensors.size(), p3->tensors.size());
+  EXPECT_EQ(back->ops.size(), p3->ops.size());
+  EXPECT_EQ(back->arena_bytes, p3->arena_bytes);
+
   const nlohmann::json report = subgraphs_json(*q, *p3);
   EXPECT_EQ(report["nodes"].size(), q->nodes.size());
   const std::string html = subgraphs_html(report);
