@@ -12,12 +12,15 @@ namespace {
 
 std::string placement_text(format::Placement p) { return p == format::Placement::kAccelerator ? "accelerator" : "cpu"; }
 
-std::string layout_text(format::Layout l) { return l == format::Layout::kNHWC ? "NHWC" : "NCHW"; }
+std::string layout_text(const format::TensorDesc& t) {
+  if (t.layout == format::Layout::kNHWC) return "NHWC";
+  return t.shape.size() == 4 ? "NCHW" : "plain";
+}
 
 nlohmann::json io_json(const format::Program& p, const format::IoDesc& io) {
   const format::TensorDesc& t = p.tensors[static_cast<size_t>(io.tensor)];
   nlohmann::json j = {{"name", io.source_name}, {"tensor", t.name}, {"dtype", std::string(dtype_name(t.dtype))},
-                      {"shape", t.shape}, {"layout", layout_text(t.layout)}, {"removed_ops", io.removed_ops}};
+                      {"shape", t.shape}, {"layout", layout_text(t)}, {"removed_ops", io.removed_ops}};
   if (t.quant && !t.quant->scale.empty()) j["quant"] = {{"scale", t.quant->scale[0]}, {"zero_point", t.quant->zero_point[0]}};
   return j;
 }
