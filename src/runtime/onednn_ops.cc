@@ -154,6 +154,10 @@ class QMatKernel : public OpKernel {
   size_t scratch_ = 0;
   std::string impl_;
   std::string notes_;
+  // Plain (NCHW) activations: reordered to NHWC and back around the primitive per frame.
+  bool act_reorder_ = false;
+  dnnl::memory::desc user_src_md_, user_dst_md_;
+  dnnl::reorder src_reorder_, dst_reorder_;
 
   std::string describe() const override { return "onednn " + impl_ + notes_; }
   size_t scratchpad_bytes() const override { return scratch_; }
@@ -195,11 +199,16 @@ class QMatBound : public BoundOp {
   dnnl::stream* stream = nullptr;
   Exec exec, reorder_exec;
   std::vector<uint8_t> weights;  // per-instance reordered weights (not prepacked)
+  std::vector<uint8_t> src_tmp, dst_tmp;
+  Exec src_exec, dst_exec;
   int32_t zx = 0;
 
   Status run() override {
+    if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(src_exec.run(k->src_reorder_, *stream));
     if (k->reorder_per_frame_) EDGEQ_RETURN_IF_ERROR(reorder_exec.run(k->weight_reorder_, *stream));
-    return exec.run(k->prim_, *stream);
+    EDGEQ_RETURN_IF_ERROR(exec.run(k->prim_, *stream));
+    if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(dst_exec.run(k->dst_reorder_, *stream));
+    return {};
   }
 };
 
@@ -209,8 +218,20 @@ StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) cons
   b->stream = &ctx.stream;
   b->zx = zx_;
   const dnnl::engine& eng = ctx.engine;
-  b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
-  b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+  if (act_reorder_) {
+    b->src_tmp.resize(src_md_.get_size());
+    b->dst_tmp.resize(dst_md_.get_size());
+    dnnl::memory src(src_md_, eng, b->src_tmp.data()), dst(dst_md_, eng, b->dst_tmp.data());
+    b->src_exec.add(DNNL_ARG_FROM, dnnl::memory(user_src_md_, eng, ctx.ptr(x_)));
+    b->src_exec.add(DNNL_ARG_TO, src);
+    b->dst_exec.add(DNNL_ARG_FROM, dst);
+    b->dst_exec.add(DNNL_ARG_TO, dnnl::memory(user_dst_md_, eng, ctx.ptr(y_)));
+    b->exec.add(DNNL_ARG_SRC, src);
+    b->exec.add(DNNL_ARG_DST, dst);
+  } else {
+    b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
+    b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+  }
   if (prepacked_) {
     b->exec.add(DNNL_ARG_WEIGHTS, dnnl::memory(wei_md_, eng, const_cast<uint8_t*>(packed_.data())));
   } else if (reorder_per_frame_) {
@@ -341,8 +362,20 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->bias_md_ = dnnl::memory::desc({O}, dt::s32, tag::x);
   dims wdims = group > 1 ? dims{group, O / group, C / group, w.shape[2], w.shape[3]} : to_dims(w.shape);
   k->plain_wei_md_ = dnnl::memory::desc(wdims, dt::s8, group > 1 ? tag::goihw : tag::oihw);
-  // Plain activations (O0) keep plain weights too; NHWC lets oneDNN choose its blocking.
-  const bool plain = x.layout == format::Layout::kPlain || ctx.reference_kernels;
+  // oneDNN's int8 convolutions on plain NCHW are its reference loops; plain activations
+  // (O0) are reordered to NHWC and back around the JIT primitive instead, every frame.
+  const bool plain = ctx.reference_kernels;
+  if (!plain && (x.layout == format::Layout::kPlain || y.layout == format::Layout::kPlain)) {
+    k->act_reorder_ = true;
+    k->user_src_md_ = k->src_md_;
+    k->user_dst_md_ = k->dst_md_;
+    k->src_md_ = dnnl::memory::desc(to_dims(x.shape), dt::u8, tag::nhwc);
+    k->dst_md_ = dnnl::memory::desc(to_dims(y.shape), dt::u8, tag::nhwc);
+    k->src_reorder_ = dnnl::reorder(dnnl::memory(k->user_src_md_, ctx.engine, nullptr),
+                                    dnnl::memory(k->src_md_, ctx.engine, nullptr));
+    k->dst_reorder_ = dnnl::reorder(dnnl::memory(k->dst_md_, ctx.engine, nullptr),
+                                    dnnl::memory(k->user_dst_md_, ctx.engine, nullptr));
+  }
   const dnnl::memory::desc wei_any = plain ? k->plain_wei_md_ : dnnl::memory::desc(wdims, dt::s8, tag::any);
   const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
   auto desc = k->use_bias_
@@ -374,7 +407,8 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->prim_ = dnnl::convolution_forward(pd);
   k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
             ctx.optimize_level);
-  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note;
+  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
+              (k->act_reorder_ ? ", plain activations reordered per frame" : "");
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
