@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <thread>
 
 #include "runtime/executable.h"
 #include "tests/runtime/exe_testing.h"
@@ -535,6 +536,51 @@ TEST(DataMovement, SliceAndPadOnU8) {
         const bool inside = h >= 1 && h < 3 && w < 3;
         ASSERT_EQ(pg[(c * 4 + h) * 5 + w], inside ? sg[(c * 2 + h - 1) * 3 + w] : 9) << c << h << w;
       }
+}
+
+}  // namespace
+}  // namespace edgeq::runtime
+
+namespace edgeq::runtime {
+namespace {
+
+// Instances of one executable run at the same time on different threads (the scheduler's
+// cores) and each gives the single-threaded answer.
+TEST(Threads, ConcurrentInstancesAgree) {
+  auto exe = Executable::create(testing::mobilenet_v2_program());
+  ASSERT_TRUE(exe.ok());
+  const size_t in = (*exe)->input_bytes(0), out = (*exe)->output_bytes(0);
+  std::vector<std::vector<uint8_t>> inputs, want;
+  {
+    auto inst = Instance::create(*exe);
+    ASSERT_TRUE(inst.ok());
+    for (uint32_t s = 0; s < 4; ++s) {
+      inputs.push_back(testing::random_u8(in, 100 + s));
+      std::memcpy((*inst)->input(0), inputs.back().data(), in);
+      ASSERT_TRUE((*inst)->run().ok());
+      const auto* o = static_cast<const uint8_t*>((*inst)->output(0));
+      want.emplace_back(o, o + out);
+    }
+  }
+  std::vector<int> bad(2, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      omp_set_num_threads(1);
+      auto inst = Instance::create(*exe);
+      if (!inst.ok()) {
+        bad[static_cast<size_t>(t)] = 1000;
+        return;
+      }
+      for (int frame = 0; frame < 8; ++frame) {
+        const size_t k = static_cast<size_t>((frame + t) % 4);
+        std::memcpy((*inst)->input(0), inputs[k].data(), in);
+        if (!(*inst)->run().ok() || std::memcmp((*inst)->output(0), want[k].data(), out) != 0) ++bad[static_cast<size_t>(t)];
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad[0], 0);
+  EXPECT_EQ(bad[1], 0);
 }
 
 }  // namespace
