@@ -136,6 +136,16 @@ Status copy_window_attrs(const ir::Node& n, const Dims& x, const std::vector<int
 // the output's params (kernels::int8::make_table), so the table is exactly the QDQ form.
 StatusOr<Tensor> lut_table(const ir::Graph& g, const ir::Node& n, const format::Quant& xq, const format::Quant& yq) {
   const kernels::int8::QParam x{xq.scale[0], xq.zero_point[0]}, y{yq.scale[0], yq.zero_point[0]};
+  // The ops ONNX Runtime runs as int8 lookup tables (QLinearSigmoid, QLinearLeakyRelu)
+  // build them with its own float formulas; the int8 simulation does the same.
+  kernels::int8::Table t;
+  if (n.op_type == "Sigmoid") t = kernels::int8::sigmoid_table(x, y);
+  if (n.op_type == "LeakyRelu") t = kernels::int8::leaky_relu_table(n.attrs.get_float("alpha", 0.01f), x, y);
+  if (n.op_type == "Sigmoid" || n.op_type == "LeakyRelu") {
+    Tensor table(DType::kUInt8, {256});
+    std::copy(t.begin(), t.end(), table.data<uint8_t>());
+    return table;
+  }
   Tensor in(DType::kFloat32, {256});
   for (int q = 0; q < 256; ++q) in.data<float>()[q] = kernels::int8::dequantize(static_cast<uint8_t>(q), x);
   std::vector<const Tensor*> inputs = {&in};
@@ -146,7 +156,7 @@ StatusOr<Tensor> lut_table(const ir::Graph& g, const ir::Node& n, const format::
                                             kernels::Backend::kReference, {}, n.name));
   std::map<float, float> f;
   for (int q = 0; q < 256; ++q) f[in.data<float>()[q]] = out[0].data<float>()[q];
-  const kernels::int8::Table t = kernels::int8::make_table([&f](float v) { return f.at(v); }, x, y);
+  t = kernels::int8::make_table([&f](float v) { return f.at(v); }, x, y);
   Tensor table(DType::kUInt8, {256});
   std::copy(t.begin(), t.end(), table.data<uint8_t>());
   return table;

@@ -113,22 +113,28 @@ void binary_scalar(const uint8_t* a, int64_t sa, const uint8_t* b, int64_t sb, u
 }
 
 template <bool kMul>
-__attribute__((target("avx512f,avx512bw,avx512vl"))) void binary_avx512(const uint8_t* a, int64_t sa,
+__attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void binary_avx512(const uint8_t* a, int64_t sa,
                                                                        const uint8_t* b, int64_t sb, uint8_t* y,
                                                                        int64_t n, const i8::BinaryParams& p) {
-  const __m512 scale_a = _mm512_set1_ps(p.a.scale), scale_b = _mm512_set1_ps(p.b.scale);
-  const __m512 scale_y = _mm512_set1_ps(p.y.scale);
+  // The same float operations, in the same order, as kernels::int8::add / mul (qops.cc).
+  const __m512 ra = _mm512_set1_ps(p.ratio_a), rb = _mm512_set1_ps(p.ratio_b), fixed = _mm512_set1_ps(p.fixed);
+  const __m512 rab = _mm512_set1_ps(p.ratio_ab), zyf = _mm512_set1_ps(static_cast<float>(p.y.zero_point));
   const __m512i za = _mm512_set1_epi32(p.a.zero_point), zb = _mm512_set1_epi32(p.b.zero_point);
-  const __m512i zy = _mm512_set1_epi32(p.y.zero_point), zero = _mm512_setzero_si512();
+  const __m512i zero = _mm512_setzero_si512();
   const __m512i a0 = _mm512_set1_epi32(a[0]), b0 = _mm512_set1_epi32(b[0]);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512i ai = sa ? _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))) : a0;
     const __m512i bi = sb ? _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))) : b0;
-    const __m512 va = _mm512_mul_ps(scale_a, _mm512_cvtepi32_ps(_mm512_sub_epi32(ai, za)));
-    const __m512 vb = _mm512_mul_ps(scale_b, _mm512_cvtepi32_ps(_mm512_sub_epi32(bi, zb)));
-    const __m512 r = _mm512_div_ps(kMul ? _mm512_mul_ps(va, vb) : _mm512_add_ps(va, vb), scale_y);
-    const __m512i q = _mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(r), zy), zero);
+    __m512 r;
+    if (kMul) {
+      const __m512i prod = _mm512_mullo_epi32(_mm512_sub_epi32(ai, za), _mm512_sub_epi32(bi, zb));
+      r = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(prod), rab), zyf);
+    } else {
+      const __m512 acc_b = _mm512_fmadd_ps(_mm512_cvtepi32_ps(bi), rb, fixed);
+      r = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ai), ra, acc_b);
+    }
+    const __m512i q = _mm512_max_epi32(_mm512_cvtps_epi32(r), zero);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm512_cvtusepi32_epi8(q));
   }
   if (i < n) binary_scalar<kMul>(a + i * sa, sa, b + i * sb, sb, y + i, n - i, p);
