@@ -1,17 +1,16 @@
 // ONNX Runtime and edgeq's interpreter run the same quantized ONNX file: every zoo model
 // (opset 13 and 11), optimized, calibrated (8 random samples, max) and quantized, on 16
 // other random inputs, is run by ORT twice in one node process:
-//  - as written (graph optimizations off: ORT's reference QuantizeLinear/DequantizeLinear,
-//    the float QDQ semantics edgeq's interpreter also runs);
 //  - with all graph optimizations, so ORT executes its int8 kernels (QLinearConv, QGemm,
 //    QLinearAdd...; its optimized model is saved and its int8 node types printed, and
-//    for ResNet-18 the QLinearConv nodes are asserted).
-// edgeq must agree with both at min cosine >= 0.999 over the inputs — or, where ORT's two
-// runs are themselves further apart than that (a few rounding ties resolved differently,
-// then amplified through deep random-weight networks), no more than 0.002 below ORT's
-// own reference-vs-int8 min cosine; cosine >= 0.98 on every input; argmax agreement with
-// ORT's int8 run at most two inputs short of ORT's own. The table printed at the end
-// gives all figures per model, and the models below the issue's bar are named.
+//    for ResNet-18 the QLinearConv nodes are asserted);
+//  - as written (graph optimizations off: ORT's reference QuantizeLinear/DequantizeLinear,
+//    the float QDQ semantics).
+// edgeq runs the file with its int8 simulation (InterpreterOptions::int8_simulation: the
+// groups ORT fuses computed with edgeq's int8 kernels, which follow ORT's arithmetic) and
+// must match ORT's int8 run: min cosine >= 0.999 over the 16 inputs and the same argmax on
+// all of them, on every model in kReachesBar. Its float QDQ run must match ORT's reference
+// run the same way. The table printed at the end gives all figures per model.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -22,7 +21,9 @@
 #include <random>
 #include <regex>
 
+#include "exec/interpreter.h"
 #include "ir/expand.h"
+#include "kernels/int8/ref.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
 #include "quant/quantize.h"
@@ -65,6 +66,18 @@ async function main() {
 main().catch((e) => { process.stderr.write(e.message + '\n'); process.exit(1); });
 )JS";
 
+// Zoo models (both opsets) on which the int8 simulation reaches the issue's bar against ORT's
+// int8 kernels (measured; docs/quantization.md). ShuffleNetV2 does not: edgeq's quantizer
+// leaves the 1x1 Convs after its channel Slices in float (their input rank is unknown to
+// the placement), and ORT's optimized session computes such a float Conv between a
+// DequantizeLinear and a QuantizeLinear differently from its own unoptimized session
+// (up to 0.03 apart on identical inputs, EDGEQ_QUANT_DEBUG_MODEL shows it).
+const std::map<std::string, bool> kReachesBar = {
+    {"efficientnet_b0", true},    {"efficientnet_lite0", true}, {"mobilenet_v2", true},
+    {"mobilenet_v3_small", true}, {"regnet_x_400mf", true},     {"resnet18", true},
+    {"resnet50", true},           {"shufflenet_v2_x1_0", false}, {"squeezenet1_1", true},
+};
+
 std::vector<std::string> zoo_models() {
   std::vector<std::string> names;
   for (const testing_zoo::ZooCase& c : testing_zoo::all_cases()) names.push_back(c.stem());
@@ -87,9 +100,13 @@ std::map<std::string, int> op_counts(const std::string& model_file) {
 
 // Minimum cosines over the inputs and argmax agreement counts.
 struct Agreement {
-  double min_ref = 1.0, min_int8 = 1.0, min_ort_self = 1.0;
-  int argmax_same = 0, ort_argmax_same = 0;
-  double calibrated = 0.0;  // calibrated model: edgeq vs ORT on one input
+  double min_int8 = 1.0;        // edgeq int8 simulation vs ORT int8 kernels
+  double min_float_int8 = 1.0;  // edgeq float QDQ vs ORT int8 kernels (before the simulation)
+  double min_ref = 1.0;         // edgeq float QDQ vs ORT reference (graph optimizations off)
+  double min_ort_self = 1.0;    // ORT reference vs ORT int8
+  int argmax_same = 0, float_argmax_same = 0, ort_argmax_same = 0;
+  int groups = 0;               // node groups the simulation ran as int8 kernels
+  double calibrated = 0.0;      // calibrated model: edgeq vs ORT on one input
 };
 
 Tensor read_f32(const std::string& file, const Dims& shape) {
@@ -98,6 +115,299 @@ Tensor read_f32(const std::string& file, const Dims& shape) {
   if (bytes.size() != t.nbytes()) return {};
   std::memcpy(t.raw(), bytes.data(), bytes.size());
   return t;
+}
+
+// ---- Op by op: each fused group equals ORT's int8 kernel bit for bit ------------------------
+
+namespace q8 = kernels::int8;
+
+void add_u8_params(ir::Graph& g, const std::string& v, q8::QParam q) {
+  g.add_initializer(v + "_scale", Tensor::scalar<float>(q.scale));
+  g.add_initializer(v + "_zp", Tensor::scalar<uint8_t>(static_cast<uint8_t>(q.zero_point)));
+}
+
+// v → QuantizeLinear → DequantizeLinear; returns the DequantizeLinear output.
+std::string qdq(ir::Graph& g, const std::string& v, q8::QParam q) {
+  add_u8_params(g, v, q);
+  g.add_node("QuantizeLinear", {v, v + "_scale", v + "_zp"}, {v + "_q"}, v + "_Q");
+  g.add_node("DequantizeLinear", {v + "_q", v + "_scale", v + "_zp"}, {v + "_dq"}, v + "_DQ");
+  return v + "_dq";
+}
+
+struct OpProbeParams {
+  q8::QParam qa, qb, q_add, q_mul, q_sig, q_lrelu, q_conv, q_pool, q_gap, q_cat;
+  std::vector<float> ws;  // conv weight scales
+};
+
+// Runs one QDQ model of every fused op in ORT (all optimizations: its int8 kernels) and in
+// edgeq; returns the number of elements where edgeq's float QDQ form differs from ORT.
+int probe_ops(const OpProbeParams& pp) {
+  const auto& [qa, qb, q_add, q_mul, q_sig, q_lrelu, q_conv, q_pool, q_gap, q_cat, ws] = pp;
+  ir::Graph g;
+  g.opset_imports[""] = 13;
+  g.add_input("a", DType::kFloat32, {ir::Dim(1), ir::Dim(1), ir::Dim(256), ir::Dim(256)});
+  g.add_input("b", DType::kFloat32, {ir::Dim(1), ir::Dim(1), ir::Dim(256), ir::Dim(256)});
+  const std::string ad = qdq(g, "a", qa), bd = qdq(g, "b", qb);
+  auto op = [&](const std::string& type, std::vector<std::string> ins, const std::string& out, q8::QParam q) -> ir::Node& {
+    ir::Node& n = g.add_node(type, std::move(ins), {out}, out + "_op");
+    g.outputs.push_back(qdq(g, out, q));
+    return n;
+  };
+  op("Add", {ad, bd}, "add", q_add);
+  op("Mul", {ad, bd}, "mul", q_mul);
+  op("Sigmoid", {ad}, "sig", q_sig);
+  op("LeakyRelu", {ad}, "lrelu", q_lrelu).attrs.set("alpha", 0.13f);
+  ir::Node& pool = op("AveragePool", {ad}, "pool", q_pool);
+  pool.attrs.set("kernel_shape", std::vector<int64_t>{3, 3});
+  pool.attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  op("GlobalAveragePool", {ad}, "gap", q_gap);
+  op("Concat", {ad, bd}, "cat", q_cat).attrs.set("axis", int64_t{1});
+  // Conv 1 → 4 channels, 3x3, pads 1, per-channel s8 weights and an s32 bias.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> wd(-127, 127), bd_dist(-20000, 20000);
+  Tensor w(DType::kInt8, {4, 1, 3, 3});
+  for (auto& v : w.span<int8_t>()) v = static_cast<int8_t>(wd(rng));
+  Tensor bias(DType::kInt32, {4});
+  for (auto& v : bias.span<int32_t>()) v = bd_dist(rng);
+  std::vector<float> bs;
+  for (float s : ws) bs.push_back(qa.scale * s);
+  g.add_initializer("w_q", w);
+  g.add_initializer("w_scale", Tensor::from_vector<float>({4}, ws));
+  g.add_initializer("w_zp", Tensor(DType::kInt8, {4}));
+  g.add_initializer("bias_q", bias);
+  g.add_initializer("bias_scale", Tensor::from_vector<float>({4}, bs));
+  g.add_initializer("bias_zp", Tensor(DType::kInt32, {4}));
+  g.add_node("DequantizeLinear", {"w_q", "w_scale", "w_zp"}, {"w"}, "w_DQ").attrs.set("axis", int64_t{0});
+  g.add_node("DequantizeLinear", {"bias_q", "bias_scale", "bias_zp"}, {"bias"}, "bias_DQ").attrs.set("axis", int64_t{0});
+  op("Conv", {ad, "w", "bias"}, "conv", q_conv).attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+
+  Tensor a(DType::kFloat32, {1, 1, 256, 256}), b(DType::kFloat32, {1, 1, 256, 256});
+  Tensor ua(DType::kUInt8, {1, 1, 256, 256}), ub(DType::kUInt8, {1, 1, 256, 256});
+  for (int i = 0; i < 65536; ++i) {
+    ua.data<uint8_t>()[i] = static_cast<uint8_t>(i / 256);
+    ub.data<uint8_t>()[i] = static_cast<uint8_t>(i % 256);
+    a.data<float>()[i] = q8::dequantize(ua.data<uint8_t>()[i], qa);
+    b.data<float>()[i] = q8::dequantize(ub.data<uint8_t>()[i], qb);
+  }
+  TempDir dir;
+  const std::string model = dir.file("ops.onnx");
+  EXPECT_TRUE(onnx::save_model(g, model).ok());
+  setenv("EDGEQ_ORT_OPT", "all", 1);
+  std::vector<Tensor> ort_out;
+  const std::string err = onnx::test::run_in_ort(model, {a, b}, dir.file(""), &ort_out);
+  unsetenv("EDGEQ_ORT_OPT");
+  EXPECT_EQ(err, "");
+  if (ort_out.size() != g.outputs.size()) {
+    ADD_FAILURE() << "ORT returned " << ort_out.size() << " outputs";
+    return -1;
+  }
+
+  // edgeq: the reference kernels on the u8 tensors, and the interpreter's int8 simulation.
+  q8::Window2d pad1;
+  pad1.kernel = {3, 3};
+  pad1.pads_begin = {1, 1};
+  pad1.pads_end = {1, 1};
+  const Tensor* cat_in[] = {&ua, &ub};
+  const q8::QParam cat_q[] = {qa, qb};
+  std::map<std::string, std::pair<Tensor, q8::QParam>> expected;
+  expected["add"] = {*q8::qadd(ua, qa, ub, qb, q_add), q_add};
+  expected["mul"] = {*q8::qmul(ua, qa, ub, qb, q_mul), q_mul};
+  expected["sig"] = {q8::qlut(ua, q8::sigmoid_table(qa, q_sig)), q_sig};
+  expected["lrelu"] = {q8::qlut(ua, q8::leaky_relu_table(0.13f, qa, q_lrelu)), q_lrelu};
+  expected["pool"] = {*q8::qaverage_pool(ua, qa, q_pool, pad1), q_pool};
+  expected["gap"] = {*q8::qglobal_average_pool(ua, qa, q_gap), q_gap};
+  expected["cat"] = {*q8::qconcat(cat_in, cat_q, q_cat, 1), q_cat};
+  expected["conv"] = {*q8::qconv(ua, qa, w, ws, &bias, q_conv, pad1, 1), q_conv};
+  exec::InterpreterOptions sim_options;
+  sim_options.int8_simulation = true;
+  auto sim = exec::Interpreter::create(g, sim_options);
+  auto float_interp = exec::Interpreter::create(g);  // the float QDQ form, for comparison
+  std::map<std::string, Tensor> sim_out, float_out;
+  if (!sim.ok() || !float_interp.ok() || !(*sim)->run({{"a", a}, {"b", b}}, &sim_out).ok() ||
+      !(*float_interp)->run({{"a", a}, {"b", b}}, &float_out).ok()) {
+    ADD_FAILURE() << "edgeq's interpreter failed on the op probe model";
+    return -1;
+  }
+  EXPECT_EQ((*sim)->int8_group_count(), expected.size());
+  int total_float_differ = 0;
+
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    const std::string name = g.outputs[k].substr(0, g.outputs[k].size() - 3);  // "<op>_dq"
+    SCOPED_TRACE(name);
+    const auto& [want, q] = expected.at(name);
+    const Tensor& theirs = ort_out[k];
+    const Tensor& ours = sim_out.at(g.outputs[k]);
+    if (theirs.numel() != want.numel()) {
+      ADD_FAILURE() << "ORT output has " << theirs.numel() << " elements";
+      continue;
+    }
+    int differ = 0, sim_differ = 0, float_differ = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      const float ref_value = q8::dequantize(want.data<uint8_t>()[i], q);
+      differ += theirs.data<float>()[i] != ref_value;
+      sim_differ += ours.data<float>()[i] != ref_value;
+      float_differ += float_out.at(g.outputs[k]).data<float>()[i] != theirs.data<float>()[i];
+    }
+    EXPECT_EQ(differ, 0) << "elements where ORT's int8 kernel and edgeq's reference kernel differ";
+    EXPECT_EQ(sim_differ, 0) << "elements where the interpreter's int8 simulation and the reference kernel differ";
+    std::cout << name << ": " << differ << " of " << want.numel() << " elements differ from ORT (float QDQ form: "
+              << float_differ << ")\n";
+    total_float_differ += float_differ;
+  }
+  return total_float_differ;
+}
+
+TEST(OrtAgreement, EachInt8OpMatchesOnnxRuntimeBitForBit) {
+  ASSERT_TRUE(onnx::test::ort_available()) << "bench/node/node_modules is missing; run scripts/setup.sh";
+  // a and b hold every pair of u8 values (a = i / 256, b = i % 256). Awkward params first.
+  {
+    SCOPED_TRACE("awkward scales");
+    probe_ops({{0.0173f, 117}, {0.0291f, 93}, {0.0407f, 131}, {0.37f, 20}, {1.0f / 255, 0}, {0.019f, 40},
+               {0.21f, 101}, {0.0171f, 119}, {0.0003f, 128}, {0.031f, 100}, {0.0071f, 0.0113f, 0.0093f, 0.0157f}});
+  }
+  // Power-of-two scales make many exact rounding ties: there the int8 kernels (zero point
+  // added before rounding, fused multiply-adds) and the float QDQ form disagree, so this
+  // shows that ORT ran its int8 kernels and that edgeq's simulation follows them.
+  SCOPED_TRACE("power-of-two scales");
+  const int float_differ =
+      probe_ops({{0.25f, 117}, {0.125f, 93}, {0.5f, 131}, {0.5f, 21}, {1.0f / 256, 0}, {0.25f, 41}, {0.5f, 101},
+                 {0.125f, 119}, {0.0625f, 127}, {0.25f, 100}, {1.0f / 64, 1.0f / 128, 1.0f / 32, 1.0f / 16}});
+  EXPECT_GT(float_differ, 1000) << "the float QDQ form should differ from ORT's int8 kernels on ties";
+}
+
+// Debugging aid: EDGEQ_QUANT_DEBUG_MODEL=<quantized.onnx> (e.g. one kept with
+// EDGEQ_QUANT_KEEP) runs the model in ORT (all optimizations) and in the int8 simulation
+// with every QuantizeLinear output fetched, and prints each one that differs, in node order.
+TEST(OrtAgreement, DebugIntermediateQuantizedValues) {
+  const char* path = std::getenv("EDGEQ_QUANT_DEBUG_MODEL");
+  if (!path) GTEST_SKIP() << "set EDGEQ_QUANT_DEBUG_MODEL to a quantized model";
+  auto g = onnx::load_model(path);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  std::vector<std::string> qs;
+  for (const ir::Node& n : g->nodes)
+    if (n.op_type == "QuantizeLinear" && std::find(g->outputs.begin(), g->outputs.end(), n.outputs[0]) == g->outputs.end())
+      qs.push_back(n.outputs[0]);
+  const std::vector<std::string> model_outputs = g->outputs;
+  g->outputs.insert(g->outputs.end(), qs.begin(), qs.end());
+  // EDGEQ_QUANT_DEBUG_FLOAT=<value>: also fetch a float value (the input of a QuantizeLinear).
+  const char* float_value = std::getenv("EDGEQ_QUANT_DEBUG_FLOAT");
+  if (float_value) g->outputs.push_back(float_value);
+  TempDir dir;
+  ASSERT_TRUE(onnx::save_model(*g, dir.file("debug.onnx")).ok());
+  auto feeds = test::random_feeds(*g, 1, 2);
+  std::vector<Tensor> ins;
+  for (const auto& name : g->inputs) ins.push_back(feeds[0].at(name));
+  const char* level = std::getenv("EDGEQ_QUANT_DEBUG_ORT_OPT");  // default: all
+  setenv("EDGEQ_ORT_OPT", level ? level : "all", 1);
+  std::vector<Tensor> ort_out;
+  const std::string err = onnx::test::run_in_ort(dir.file("debug.onnx"), ins, dir.path(), &ort_out);
+  unsetenv("EDGEQ_ORT_OPT");
+  ASSERT_EQ(err, "");
+  ASSERT_EQ(ort_out.size(), g->outputs.size());
+  exec::InterpreterOptions options;
+  options.int8_simulation = true;
+  auto sim = exec::Interpreter::create(*g, options);
+  ASSERT_TRUE(sim.ok()) << sim.status().to_string();
+  std::map<std::string, Tensor> out;
+  ASSERT_TRUE((*sim)->run(feeds[0], &out).ok());
+  std::map<std::string, std::string> producer_op;
+  for (const ir::Node& n : g->nodes)
+    for (const auto& v : n.outputs) producer_op[v] = n.op_type;
+  if (float_value) {
+    const Tensor& a = out.at(float_value);
+    const Tensor& b = ort_out.back();
+    int64_t differ = 0;
+    double max_diff = 0;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const double d = std::abs(static_cast<double>(a.data<float>()[i]) - b.data<float>()[i]);
+      differ += d != 0;
+      max_diff = std::max(max_diff, d);
+    }
+    // A Conv with float weights reading a DequantizeLinear: element 0 in double.
+    const int pi = g->producer_index(float_value);
+    if (pi >= 0 && g->nodes[static_cast<size_t>(pi)].op_type == "Conv") {
+      const ir::Node& conv = g->nodes[static_cast<size_t>(pi)];
+      const ir::Node& dq = g->nodes[static_cast<size_t>(g->producer_index(conv.inputs[0]))];
+      const Tensor& xq = out.count(dq.inputs[0]) ? out.at(dq.inputs[0]) : ort_out[0];
+      const float sx = g->initializers.at(dq.inputs[1]).data<float>()[0];
+      const int zx = g->initializers.at(dq.inputs[2]).data<uint8_t>()[0];
+      const Tensor& w = g->initializers.at(conv.inputs[1]);
+      double acc = conv.has_input(2) ? g->initializers.at(conv.inputs[2]).data<float>()[0] : 0.0;
+      const int64_t cin = w.dim(1), kh = w.dim(2), kw = w.dim(3), hw = xq.dim(2) * xq.dim(3);
+      std::cout << "  conv x " << shape_to_string(xq.shape()) << " w " << shape_to_string(w.shape()) << " pads "
+                << shape_to_string(conv.attrs.get_ints("pads")) << "\n";
+      if (kh == 1 && kw == 1)
+        for (int64_t ic = 0; ic < cin; ++ic)
+          acc += static_cast<double>(sx) * (xq.data<uint8_t>()[ic * hw] - zx) * w.data<float>()[ic];
+      std::printf("  element 0 in double: %.9g (bias %.9g, w[0] %.9g)\n", acc, conv.has_input(2) ? g->initializers.at(conv.inputs[2]).data<float>()[0] : 0.0f, w.data<float>()[0]);
+      for (const ir::Node& other : g->nodes)
+        for (const auto& v : other.inputs)
+          if (v == conv.inputs[1] || v == conv.inputs[2]) std::cout << "  weight read by " << other.name << "\n";
+    }
+    std::printf("%s: %lld of %lld differ, max |diff| %.9g; element 0: edgeq %.9g, ORT %.9g\n", float_value,
+                static_cast<long long>(differ), static_cast<long long>(a.numel()), max_diff, a.data<float>()[0],
+                b.data<float>()[0]);
+  }
+  int shown = 0;
+  for (size_t k = model_outputs.size(); k < g->outputs.size() - (float_value ? 1 : 0); ++k) {
+    const Tensor& a = out.at(g->outputs[k]);
+    const Tensor& b = ort_out[k];
+    int64_t differ = 0, first = -1;
+    for (int64_t i = 0; i < a.numel() && i < b.numel(); ++i)
+      if (a.data<uint8_t>()[i] != b.data<uint8_t>()[i]) {
+        if (first < 0) first = i;
+        ++differ;
+      }
+    if (differ == 0) continue;
+    const std::string& q_input = g->nodes[static_cast<size_t>(g->producer_index(g->outputs[k]))].inputs[0];
+    std::cout << g->outputs[k] << " (from " << producer_op[q_input] << "): " << differ << " of " << a.numel()
+              << " differ; first at " << first << ": edgeq " << int(a.data<uint8_t>()[first]) << ", ORT "
+              << int(b.data<uint8_t>()[first]) << "\n";
+    {
+      const int pi = g->producer_index(q_input);
+      if (pi >= 0) {
+        const ir::Node& op = g->nodes[static_cast<size_t>(pi)];
+        std::cout << "  " << op.op_type << " '" << op.name << "' inputs:";
+        for (const auto& v : op.inputs) {
+          const int p2 = g->producer_index(v);
+          std::cout << " " << v << " <- " << (p2 >= 0 ? g->nodes[static_cast<size_t>(p2)].op_type : std::string("-"));
+        }
+        std::cout << "; output readers:";
+        for (int c : g->consumer_indices(q_input)) std::cout << " " << g->nodes[static_cast<size_t>(c)].op_type;
+        std::cout << "\n";
+      }
+    }
+    // For a Conv group: the exact accumulator and multiplier of the first differing element.
+    for (const exec::Int8Group& grp : exec::find_int8_groups(*g)) {
+      if (grp.output != g->outputs[k] || grp.kind != exec::Int8Group::Kind::kConv) continue;
+      const ir::Node& conv = g->nodes[grp.op_node];
+      const Tensor& x = out.at(grp.inputs[0]);
+      const auto pads = conv.attrs.get_ints("pads", {0, 0, 0, 0});
+      const auto strides = conv.attrs.get_ints("strides", {1, 1});
+      const auto dil = conv.attrs.get_ints("dilations", {1, 1});
+      const int64_t m = a.dim(1), oh = a.dim(2), ow = a.dim(3), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+      const int64_t kh = grp.weight.dim(2), kw = grp.weight.dim(3), cg = grp.weight.dim(1);
+      const int64_t oc = (first / (oh * ow)) % m, oy = (first / ow) % oh, ox = first % ow, b = first / (m * oh * ow);
+      const int64_t gi = oc / (m / grp.group);
+      int32_t acc = grp.bias.defined() ? grp.bias.data<int32_t>()[oc] : 0;
+      for (int64_t ic = 0; ic < cg; ++ic)
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const int64_t iy = oy * strides[0] - pads[0] + ky * dil[0], ix = ox * strides[1] - pads[1] + kx * dil[1];
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            acc += (x.data<uint8_t>()[((b * c + gi * cg + ic) * h + iy) * w + ix] - grp.input_params[0].zero_point) *
+                   grp.weight.data<int8_t>()[((oc * cg + ic) * kh + ky) * kw + kx];
+          }
+      const float mult = kernels::int8::conv_multiplier(grp.input_params[0].scale,
+                                                        grp.weight_scales[grp.weight_scales.size() == 1 ? 0 : oc],
+                                                        grp.output_param.scale);
+      std::printf("  conv: acc %d, multiplier %.9g, acc*M %.9g, zy %d, x %s zx %d, group %lld, kernel %lldx%lld\n", acc,
+                  mult, static_cast<double>(static_cast<float>(acc) * mult), grp.output_param.zero_point,
+                  shape_to_string(x.shape()).c_str(), grp.input_params[0].zero_point,
+                  static_cast<long long>(grp.group), static_cast<long long>(kh), static_cast<long long>(kw));
+    }
+    if (++shown == 12) break;
+  }
 }
 
 TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
@@ -167,24 +477,35 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
 
     auto interp = exec::Interpreter::create(*loaded);
     ASSERT_TRUE(interp.ok()) << interp.status().to_string();
+    exec::InterpreterOptions sim_options;
+    sim_options.int8_simulation = true;
+    auto sim = exec::Interpreter::create(*loaded, sim_options);
+    ASSERT_TRUE(sim.ok()) << sim.status().to_string();
     Agreement a;
+    a.groups = static_cast<int>((*sim)->int8_group_count());
+    EXPECT_GT(a.groups, 0) << "the int8 simulation found no groups";
     for (size_t i = 0; i < feeds.size(); ++i) {
-      std::map<std::string, Tensor> out;
+      std::map<std::string, Tensor> out, sim_out;
       Status s = (*interp)->run(feeds[i], &out);
       ASSERT_TRUE(s.ok()) << s.to_string();
+      s = (*sim)->run(feeds[i], &sim_out);
+      ASSERT_TRUE(s.ok()) << s.to_string();
       const Tensor& ours = out.at(loaded->outputs.at(0));
+      const Tensor& ours_int8 = sim_out.at(loaded->outputs.at(0));
       const Tensor int8 = read_f32(dir.file("ort_out_" + std::to_string(i) + ".bin"), ours.shape());
       const Tensor ref = read_f32(dir.file("ort_out_ref_" + std::to_string(i) + ".bin"), ours.shape());
       ASSERT_TRUE(int8.defined() && ref.defined()) << "ORT output " << i << " is missing or has the wrong size";
-      const double ref_cos = test::cosine(ours, ref), cos = test::cosine(ours, int8);
-      const double ort_self = test::cosine(ref, int8);
+      const double cos = test::cosine(ours_int8, int8), ref_cos = test::cosine(ours, ref);
+      const double float_cos = test::cosine(ours, int8), ort_self = test::cosine(ref, int8);
       // A wrong scale, zero point or layout drops far below this on any input.
       EXPECT_GE(cos, 0.98) << "input " << i;
       EXPECT_GE(ref_cos, 0.98) << "input " << i;
-      a.min_ref = std::min(a.min_ref, ref_cos);
       a.min_int8 = std::min(a.min_int8, cos);
+      a.min_float_int8 = std::min(a.min_float_int8, float_cos);
+      a.min_ref = std::min(a.min_ref, ref_cos);
       a.min_ort_self = std::min(a.min_ort_self, ort_self);
-      a.argmax_same += test::argmax(ours) == test::argmax(int8);
+      a.argmax_same += test::argmax(ours_int8) == test::argmax(int8);
+      a.float_argmax_same += test::argmax(ours) == test::argmax(int8);
       a.ort_argmax_same += test::argmax(ref) == test::argmax(int8);
     }
     {
@@ -198,22 +519,30 @@ TEST(OrtAgreement, ZooModelsQuantizedRunTheSameInOnnxRuntime) {
       // Every value quantized (pre-activation ones too): more ties to resolve differently.
       EXPECT_GE(a.calibrated, 0.95) << "calibrated model, edgeq vs ORT";
     }
-    // The bar over the 16 inputs: min cosine 0.999, or, where ORT's own two runs are further
-    // apart than that, no more than 0.002 below their min cosine.
-    const double bar = std::min(0.999, a.min_ort_self - 0.002);
-    EXPECT_GE(a.min_int8, bar) << "edgeq vs ORT int8 kernels (ORT reference vs int8: " << a.min_ort_self << ")";
-    EXPECT_GE(a.min_ref, bar) << "edgeq vs ORT reference (ORT reference vs int8: " << a.min_ort_self << ")";
-    EXPECT_GE(a.argmax_same + 2, a.ort_argmax_same) << "argmax agreement with ORT's int8 kernels";
+    // The issue's bar: min cosine 0.999 over the 16 inputs and the same argmax on all of them.
+    const auto bar = kReachesBar.find(name.substr(0, name.rfind("_op")));
+    if (bar != kReachesBar.end() && bar->second) {
+      EXPECT_GE(a.min_int8, 0.999) << "edgeq int8 simulation vs ORT int8 kernels";
+      EXPECT_EQ(a.argmax_same, 16) << "argmax agreement with ORT's int8 kernels";
+    } else {
+      // Measured bound (see docs/quantization.md for why this model misses the bar).
+      EXPECT_GE(a.min_int8, std::min(0.999, a.min_ort_self - 0.002)) << "edgeq int8 simulation vs ORT int8 kernels";
+      EXPECT_GE(a.argmax_same + 2, a.ort_argmax_same) << "argmax agreement with ORT's int8 kernels";
+    }
+    // The float path against ORT's float QDQ (reference) run.
+    EXPECT_GE(a.min_ref, std::min(0.999, a.min_ort_self - 0.002)) << "edgeq float QDQ vs ORT reference";
     if (a.min_int8 < 0.999 || a.argmax_same < 16)
-      std::cout << name << ": below the issue's bar (cosine 0.999, same argmax on all 16 inputs); ORT's own"
-                << " reference-vs-int8 runs: min cosine " << a.min_ort_self << ", argmax " << a.ort_argmax_same << "/16\n";
+      std::cout << name << ": below the issue's bar (cosine 0.999, same argmax on all 16 inputs): min cosine "
+                << a.min_int8 << ", argmax " << a.argmax_same << "/16; ORT's own reference-vs-int8 runs: min cosine "
+                << a.min_ort_self << ", argmax " << a.ort_argmax_same << "/16\n";
     table[name] = a;
   }
-  std::cout << "model                      edgeq~ORT-ref  edgeq~ORT-int8  ORT-ref~ORT-int8  argmax=int8 (edgeq, ORT-ref) of 16"
-               "  calibrated model edgeq~ORT\n";
+  std::cout << "model                     groups  int8sim~ORT-int8  float~ORT-int8  float~ORT-ref  ORT-ref~ORT-int8"
+               "  argmax=ORT-int8 (int8sim, float, ORT-ref) of 16  calibrated edgeq~ORT\n";
   for (const auto& [name, a] : table)
-    std::printf("%-26s %.6f       %.6f        %.6f          %2d, %2d                               %.6f\n", name.c_str(),
-                a.min_ref, a.min_int8, a.min_ort_self, a.argmax_same, a.ort_argmax_same, a.calibrated);
+    std::printf("%-26s %4d  %.6f          %.6f        %.6f       %.6f          %2d, %2d, %2d                 %.6f\n",
+                name.c_str(), a.groups, a.min_int8, a.min_float_int8, a.min_ref, a.min_ort_self, a.argmax_same,
+                a.float_argmax_same, a.ort_argmax_same, a.calibrated);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Int8 reference QConv and QGemm (see ref.h).
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "kernels/int8/ref.h"
 
@@ -59,36 +61,45 @@ StatusOr<Tensor> qconv(const Tensor& x, QParam xq, const Tensor& w, std::span<co
                                     window.pads_end[1], false);
   Tensor y(DType::kUInt8, {n, m, oh, ow});
   const uint8_t* px = x.data<uint8_t>();
-  const int8_t* pw = w.data<int8_t>();
+  const int8_t* pw_w = w.data<int8_t>();
   const int32_t* pb = bias ? bias->data<int32_t>() : nullptr;
   uint8_t* py = y.data<uint8_t>();
   const int64_t mg = m / group;
-  // Each (image, output channel) plane is independent: parallel, same result at any thread count.
+  const int64_t sh = window.strides[0], sw = window.strides[1], dh = window.dilations[0], dw = window.dilations[1];
+  const int64_t ph = window.pads_begin[0], pw = window.pads_begin[1];
+  // Each (image, output channel) plane is independent: parallel, same result at any thread
+  // count (integer sums are exact in any order). Per weight tap, one pass over the plane.
 #pragma omp parallel for schedule(dynamic)
   for (int64_t plane = 0; plane < n * m; ++plane) {
-      const int64_t b = plane / m, oc = plane % m;
-      const int64_t g = oc / mg;
-      const float mult = conv_multiplier(xq.scale, w_scales[w_scales.size() == 1 ? 0 : oc], yq.scale);
-      const int8_t* wo = pw + oc * cg * kh * kw;
-      for (int64_t oy = 0; oy < oh; ++oy)
-        for (int64_t ox = 0; ox < ow; ++ox) {
-          int32_t acc = pb ? pb[oc] : 0;
-          for (int64_t ic = 0; ic < cg; ++ic) {
-            const uint8_t* xc = px + ((b * c) + g * cg + ic) * h * wd;
-            for (int64_t ky = 0; ky < kh; ++ky) {
-              const int64_t iy = oy * window.strides[0] - window.pads_begin[0] + ky * window.dilations[0];
-              if (iy < 0 || iy >= h) continue;
-              for (int64_t kx = 0; kx < kw; ++kx) {
-                const int64_t ix = ox * window.strides[1] - window.pads_begin[1] + kx * window.dilations[1];
-                if (ix < 0 || ix >= wd) continue;
-                acc += (static_cast<int32_t>(xc[iy * wd + ix]) - xq.zero_point) *
-                       static_cast<int32_t>(wo[(ic * kh + ky) * kw + kx]);
-              }
-            }
+    const int64_t b = plane / m, oc = plane % m;
+    const int64_t g = oc / mg;
+    const float mult = conv_multiplier(xq.scale, w_scales[w_scales.size() == 1 ? 0 : oc], yq.scale);
+    const int8_t* wo = pw_w + oc * cg * kh * kw;
+    std::vector<int32_t> acc(static_cast<size_t>(oh * ow), pb ? pb[oc] : 0);
+    for (int64_t ic = 0; ic < cg; ++ic) {
+      const uint8_t* xc = px + ((b * c) + g * cg + ic) * h * wd;
+      for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const int32_t wv = wo[(ic * kh + ky) * kw + kx];
+          if (wv == 0) continue;
+          // Output columns whose input column ox * sw - pw + kx * dw lies inside [0, wd).
+          const int64_t shift = kx * dw - pw;
+          int64_t ox_lo = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+          int64_t ox_hi = wd - 1 - shift < 0 ? 0 : (wd - 1 - shift) / sw + 1;
+          ox_hi = std::min(ox_hi, ow);
+          for (int64_t oy = 0; oy < oh; ++oy) {
+            const int64_t iy = oy * sh - ph + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            const uint8_t* row = xc + iy * wd;
+            int32_t* arow = acc.data() + oy * ow;
+            for (int64_t ox = ox_lo; ox < ox_hi; ++ox)
+              arow[ox] += wv * (static_cast<int32_t>(row[ox * sw + shift]) - xq.zero_point);
           }
-          py[((b * m + oc) * oh + oy) * ow + ox] = requantize(acc, mult, yq.zero_point);
         }
     }
+    uint8_t* yp = py + (b * m + oc) * oh * ow;
+    for (int64_t i = 0; i < oh * ow; ++i) yp[i] = requantize(acc[static_cast<size_t>(i)], mult, yq.zero_point);
+  }
   return y;
 }
 
