@@ -20,6 +20,7 @@ namespace edgeq::compiler::test {
 
 class ProgramEval {
  public:
+  using QParam = kernels::int8::QParam;
   explicit ProgramEval(const format::Program& p) : p_(p), arena_(static_cast<size_t>(p.arena_bytes), 0xCD) {
     auto it = p.metadata.find("opset");
     opset_ = it == p.metadata.end() ? 13 : std::stoll(it->second);
@@ -43,11 +44,7 @@ class ProgramEval {
     return out;
   }
 
- private:
-  using QParam = kernels::int8::QParam;
-  const format::TensorDesc& tensor(int i) const { return p_.tensors[static_cast<size_t>(i)]; }
-  static QParam param(const format::TensorDesc& t) { return {t.quant->scale[0], t.quant->zero_point[0]}; }
-
+  // A logical NCHW tensor ↔ its NHWC bytes.
   static Tensor permute(const Tensor& x, bool to_nhwc) {
     const Dims& s = x.shape();  // logical [N, C, H, W]
     const int64_t n = s[0], c = s[1], h = s[2], w = s[3];
@@ -66,20 +63,7 @@ class ProgramEval {
     return y;
   }
 
-  // The tensor in logical (NCHW) order.
-  Tensor read(int i) const {
-    const auto& t = tensor(i);
-    Tensor v(t.dtype, t.shape);
-    const uint8_t* src = t.is_constant ? t.data.data() : arena_.data() + t.arena_offset;
-    if (v.nbytes()) std::memcpy(v.raw(), src, v.nbytes());
-    return t.layout == format::Layout::kNHWC ? permute(v, false) : v;
-  }
-  void write(int i, const Tensor& logical) {
-    const auto& t = tensor(i);
-    Tensor v = t.layout == format::Layout::kNHWC ? permute(logical, true) : logical;
-    if (v.nbytes()) std::memcpy(arena_.data() + t.arena_offset, v.raw(), v.nbytes());
-  }
-
+  static QParam param(const format::TensorDesc& t) { return {t.quant->scale[0], t.quant->zero_point[0]}; }
   static Tensor quantize(const Tensor& f, QParam q) {
     Tensor u(DType::kUInt8, f.shape());
     for (int64_t k = 0; k < f.numel(); ++k) u.data<uint8_t>()[k] = kernels::int8::quantize(f.data<float>()[k], q);
@@ -96,6 +80,23 @@ class ProgramEval {
       f.data<float>()[k] = static_cast<float>((v - t.quant->zero_point[c])) * t.quant->scale[c];
     }
     return f;
+  }
+
+ private:
+  const format::TensorDesc& tensor(int i) const { return p_.tensors[static_cast<size_t>(i)]; }
+
+  // The tensor in logical (NCHW) order.
+  Tensor read(int i) const {
+    const auto& t = tensor(i);
+    Tensor v(t.dtype, t.shape);
+    const uint8_t* src = t.is_constant ? t.data.data() : arena_.data() + t.arena_offset;
+    if (v.nbytes()) std::memcpy(v.raw(), src, v.nbytes());
+    return t.layout == format::Layout::kNHWC ? permute(v, false) : v;
+  }
+  void write(int i, const Tensor& logical) {
+    const auto& t = tensor(i);
+    Tensor v = t.layout == format::Layout::kNHWC ? permute(logical, true) : logical;
+    if (v.nbytes()) std::memcpy(arena_.data() + t.arena_offset, v.raw(), v.nbytes());
   }
 
   StatusOr<Tensor> kernel(const std::string& type, const Attributes& attrs, std::vector<const Tensor*> ins,

@@ -9,6 +9,7 @@
 
 #include "compiler/compiler.h"
 #include "exec/interpreter.h"
+#include "runtime/executable.h"
 #include "ir/expand.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
@@ -79,6 +80,51 @@ void expect_program_matches_graph(const ir::Graph& q, const format::Program& p, 
         << name << ": " << off << " of " << want.numel() << " elements differ by more than one step (" << step
         << "), worst " << worst;
     EXPECT_EQ(quant::test::argmax(have), quant::test::argmax(want)) << name;
+  }
+}
+
+// The runtime runs the O3 program (its O0 path is far slower and left to the runtime's own
+// tests). Against the QDQ graph's float form its int8 kernels (qops.h) round differently on
+// ties and deep random-weight networks spread those steps, so that bound is the ORT
+// agreement test's per-input floor (docs/quantization.md); against the interpreter's int8
+// simulation the argmax must be the same and the cosine >= 0.998 (see below).
+void expect_runtime_close_to_graph(const format::Program& p, const std::map<std::string, Tensor>& feeds,
+                                   const std::map<std::string, Tensor>& expected, const std::string& what, bool exact) {
+  auto exe = runtime::Executable::create(p);
+  ASSERT_TRUE(exe.ok()) << exe.status().to_string();
+  auto inst = runtime::Instance::create(*exe);
+  ASSERT_TRUE(inst.ok()) << inst.status().to_string();
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    const format::TensorDesc& t = p.tensors[static_cast<size_t>(p.inputs[i].tensor)];
+    Tensor v = feeds.at(p.inputs[i].source_name);
+    if (t.dtype == DType::kUInt8) v = test::ProgramEval::quantize(v, test::ProgramEval::param(t));
+    if (t.layout == format::Layout::kNHWC) v = test::ProgramEval::permute(v, true);
+    ASSERT_EQ(v.nbytes(), (*exe)->input_bytes(static_cast<int>(i)));
+    std::memcpy((*inst)->input(static_cast<int>(i)), v.raw(), v.nbytes());
+  }
+  ASSERT_TRUE((*inst)->run().ok());
+  for (size_t i = 0; i < p.outputs.size(); ++i) {
+    const format::TensorDesc& t = p.tensors[static_cast<size_t>(p.outputs[i].tensor)];
+    Tensor v(t.dtype, t.shape);
+    std::memcpy(v.raw(), (*inst)->output(static_cast<int>(i)), v.nbytes());
+    if (t.layout == format::Layout::kNHWC) v = test::ProgramEval::permute(v, false);
+    if (t.dtype == DType::kUInt8) v = test::ProgramEval::dequantize(v, t);
+    const Tensor& want = expected.at(p.outputs[i].source_name);
+    const double cos = quant::test::cosine(v, want);
+    int64_t off = 0;
+    const double step = t.quant ? t.quant->scale[0] : 1e-6;
+    for (int64_t k = 0; k < v.numel(); ++k) off += std::abs(v.at_double(k) - want.at_double(k)) > step * 1.001;
+    std::cout << "[zoo] " << what << " runtime vs interpreter: cosine " << cos << ", argmax " << quant::test::argmax(v)
+              << " vs " << quant::test::argmax(want) << ", " << off << " of " << v.numel() << " elements off by more than one step\n";
+    if (exact) {
+      // Bit-exact on 7 of the 9 models; ResNet-50 and EfficientNet-B0 differ by one step in
+      // a few elements of a QAdd first (the runtime's AVX-512 add loop rounds as
+      // (va + vb) / s_y, qops::add as ONNX Runtime's fused multiply-adds), then spread.
+      EXPECT_EQ(quant::test::argmax(v), quant::test::argmax(want)) << what;
+      EXPECT_GE(cos, 0.998) << what;
+    } else {
+      EXPECT_GE(cos, 0.98) << what;
+    }
   }
 }
 
@@ -157,6 +203,15 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
     SCOPED_TRACE("O3 fast-perf");
     expect_program_matches_graph(*q, *p3, feeds, expected);
   }
+  expect_runtime_close_to_graph(*p3, feeds, expected, GetParam().stem() + " O3 (QDQ float form)", false);
+  // Against the interpreter's int8 simulation (the same int8 arithmetic, qops.h).
+  exec::InterpreterOptions sim;
+  sim.int8_simulation = true;
+  auto sim_interp = exec::Interpreter::create(*q, sim);
+  ASSERT_TRUE(sim_interp.ok()) << sim_interp.status().to_string();
+  std::map<std::string, Tensor> simulated;
+  ASSERT_TRUE((*sim_interp)->run(feeds, &simulated).ok());
+  expect_runtime_close_to_graph(*p3, feeds, simulated, GetParam().stem() + " O3 (int8 simulation)", true);
 
   const nlohmann::json report = subgraphs_json(*q, *p3);
   EXPECT_EQ(report["nodes"].size(), q->nodes.size());
