@@ -123,12 +123,14 @@ TEST(ApiLoad, EveryFlippedPayloadByteIsRefused) {
 }
 
 TEST(ApiLoad, NewerFormatVersionIsUnsupported) {
-  format::Program p = lut_program();
-  p.format_version = format::kFormatVersion + 1;
-  auto bytes = format::serialize(p);
-  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  // The header's format_version (u32 little-endian at byte 8, docs/format.md) of a later
+  // edgeq: the reader refuses before looking at anything a later version may change.
+  std::vector<uint8_t> bytes = read_file(good_path());
+  ASSERT_GT(bytes.size(), 12u);
+  const uint32_t newer = format::kFormatVersion + 1;
+  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<uint8_t>(newer >> (8 * i));
   edgeq_model* m = nullptr;
-  EXPECT_EQ(edgeq_model_load_from_memory(bytes->data(), bytes->size(), nullptr, &m), EDGEQ_ERROR_UNSUPPORTED);
+  EXPECT_EQ(edgeq_model_load_from_memory(bytes.data(), bytes.size(), nullptr, &m), EDGEQ_ERROR_UNSUPPORTED);
   EXPECT_EQ(m, nullptr);
   EXPECT_NE(std::string(edgeq_last_error()).find("version"), std::string::npos) << edgeq_last_error();
 }
@@ -140,7 +142,26 @@ TEST(ApiLoad, OtherMarchIsUnsupported) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
   edgeq_model* m = nullptr;
   EXPECT_EQ(edgeq_model_load_from_memory(bytes->data(), bytes->size(), nullptr, &m), EDGEQ_ERROR_UNSUPPORTED);
+  EXPECT_EQ(m, nullptr);
   EXPECT_NE(std::string(edgeq_last_error()).find("bayes"), std::string::npos) << edgeq_last_error();
+}
+
+TEST(ApiLoad, IsaThisCpuLacksIsUnsupported) {
+  const std::string host = kernels::host_isa();
+  std::string beyond;
+  for (const char* isa : {"avx512_core_amx", "avx512_core_vnni", "avx2_vnni", "avx2"})
+    if (!kernels::isa_can_run(host, isa)) {
+      beyond = isa;
+      break;
+    }
+  if (beyond.empty()) GTEST_SKIP() << "this CPU runs every ISA edgeq knows";
+  format::Program p = lut_program();
+  p.options.isa = beyond;
+  auto bytes = format::serialize(p);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  edgeq_model* m = nullptr;
+  EXPECT_EQ(edgeq_model_load_from_memory(bytes->data(), bytes->size(), nullptr, &m), EDGEQ_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(edgeq_last_error()).find(beyond), std::string::npos) << edgeq_last_error();
 }
 
 TEST(ApiLoad, ArgumentChecks) {
