@@ -34,21 +34,24 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(static_cast<int64_t>(v)); }
   JsonWriter& value(int64_t v) { comma(); out_ += std::to_string(v); return *this; }
   JsonWriter& value(uint64_t v) { comma(); out_ += std::to_string(v); return *this; }
-  JsonWriter& value(double v) {
+  // Doubles (times) with 12 significant digits; floats (scales) with 9, which reads back
+  // as the same float.
+  JsonWriter& value(double v) { return number(v, "%.12g"); }
+  JsonWriter& value(float v) { return number(v, "%.9g"); }
+  const std::string& str() const { return out_; }
+
+ private:
+  JsonWriter& number(double v, const char* format) {
     comma();
     if (!std::isfinite(v)) {
       out_ += "null";
     } else {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.6g", v);
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), format, v);
       out_ += buf;
     }
     return *this;
   }
-  JsonWriter& value(float v) { return value(static_cast<double>(v)); }
-  const std::string& str() const { return out_; }
-
- private:
   JsonWriter& open(char c) { comma(); out_ += c; first_ = true; return *this; }
   JsonWriter& close(char c) { out_ += c; first_ = false; return *this; }
   void comma() {

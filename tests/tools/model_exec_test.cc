@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CmdResult {
   int code = -1;
   bool signaled = false;
   std::string out, err;
@@ -52,14 +52,14 @@ class CleanUp : public ::testing::Environment {
 };
 const auto* const kCleanUp = ::testing::AddGlobalTestEnvironment(new CleanUp);
 
-Run run(const std::string& args) {
+CmdResult run(const std::string& args) {
   static int counter = 0;
   const fs::path out = work_dir() / ("stdout_" + std::to_string(counter) + ".txt");
   const fs::path err = work_dir() / ("stderr_" + std::to_string(counter++) + ".txt");
   const std::string cmd = std::string(EDGEQ_BINARY_DIR) + "/bin/edgeq_model_exec " + args + " >" + out.string() +
                           " 2>" + err.string();
   int status = std::system(cmd.c_str());
-  Run r;
+  CmdResult r;
   r.signaled = !WIFEXITED(status);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);
@@ -86,7 +86,7 @@ const std::string& model_bin() {
 }
 
 // A bad input: non-zero exit without a crash, and exactly one line on stderr.
-void expect_one_sentence(const Run& r, const std::string& words, int code = 2) {
+void expect_one_sentence(const CmdResult& r, const std::string& words, int code = 2) {
   EXPECT_FALSE(r.signaled);
   EXPECT_EQ(r.code, code) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -117,7 +117,7 @@ std::string npy_data(const fs::path& p) {
 }
 
 nlohmann::json perf_json(const std::string& args) {
-  Run r = run("perf --model_file " + model_bin() + " " + args + " --json");
+  CmdResult r = run("perf --model_file " + model_bin() + " " + args + " --json");
   EXPECT_EQ(r.code, 0) << r.err;
   return nlohmann::json::parse(r.out, nullptr, false);
 }
@@ -143,7 +143,7 @@ void check_result_block(const nlohmann::json& j, int64_t frames, int threads, in
 }
 
 TEST(ModelExec, PerfLatencyOneCoreOneThread) {
-  Run r = run("perf --model_file " + model_bin() + " --core_id 1 --thread_num 1 --frame_count 20");
+  CmdResult r = run("perf --model_file " + model_bin() + " --core_id 1 --thread_num 1 --frame_count 20");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* line : {"Running condition:", "Thread number is: 1", "Frame count   is: 20", "Core id       is: 1",
                            "Program run time:", "Perf result:", "Frame totally latency is:", "Average    latency    is:",
@@ -154,7 +154,7 @@ TEST(ModelExec, PerfLatencyOneCoreOneThread) {
 }
 
 TEST(ModelExec, PerfAnyCoreEightThreadsWithProgress) {
-  Run r = run("perf --model_file " + model_bin() + " --core_id 0 --thread_num 8 --frame_count 200 --json");
+  CmdResult r = run("perf --model_file " + model_bin() + " --core_id 0 --thread_num 8 --frame_count 200 --json");
   ASSERT_EQ(r.code, 0) << r.err;
   check_result_block(nlohmann::json::parse(r.out, nullptr, false), 200, 8, 0);
   EXPECT_NE(r.err.find("200/200 frames"), std::string::npos) << r.err;  // the progress line
@@ -163,7 +163,7 @@ TEST(ModelExec, PerfAnyCoreEightThreadsWithProgress) {
 TEST(ModelExec, PerfProfileWritesPerOpAndPerSegmentTimes) {
   const fs::path dir = work_dir() / "profile";
   fs::remove_all(dir);
-  Run r = run("perf --model_file " + model_bin() + " --core_id 1 --thread_num 1 --frame_count 6 --profile_path " +
+  CmdResult r = run("perf --model_file " + model_bin() + " --core_id 1 --thread_num 1 --frame_count 6 --profile_path " +
               dir.string());
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(slurp(dir / "profiler.json"), nullptr, false);
@@ -178,12 +178,12 @@ TEST(ModelExec, PerfProfileWritesPerOpAndPerSegmentTimes) {
 }
 
 TEST(ModelExec, ModelInfo) {
-  Run r = run("model_info --model_file " + model_bin());
+  CmdResult r = run("model_info --model_file " + model_bin());
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* words : {"Build:", "march host", "fast-perf", "Inputs:", "input '", "u8 [1,3,224,224] NHWC",
                             "removed ops:", "Outputs:", "Segments", "accelerator", "Arena:", "Load time:"})
     EXPECT_NE(r.out.find(words), std::string::npos) << words << "\n" << r.out;
-  Run v = run("model_info -v --model_file " + model_bin());
+  CmdResult v = run("model_info -v --model_file " + model_bin());
   ASSERT_EQ(v.code, 0) << v.err;
   EXPECT_NE(v.out.find("Kernels:"), std::string::npos);
   auto j = nlohmann::json::parse(run("model_info --json --model_file " + model_bin()).out, nullptr, false);
@@ -199,7 +199,7 @@ TEST(ModelExec, InferFloatNpyMatchesPreQuantizedRawInput) {
   const fs::path a = work_dir() / "infer_float", b = work_dir() / "infer_raw";
   fs::remove_all(a);
   fs::remove_all(b);
-  Run r = run("infer --model_file " + model_bin() + " --input_file " + npy.string() + " --dump_path " + a.string() +
+  CmdResult r = run("infer --model_file " + model_bin() + " --input_file " + npy.string() + " --dump_path " + a.string() +
               " --enable_dump --dump_format txt");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("top-5"), std::string::npos) << r.out;
@@ -226,7 +226,7 @@ TEST(ModelExec, InferFloatNpyMatchesPreQuantizedRawInput) {
     }
   const fs::path raw = work_dir() / "input_nhwc_u8.bin";
   std::ofstream(raw, std::ios::binary).write(reinterpret_cast<const char*>(q.data()), static_cast<std::streamsize>(q.size()));
-  Run r2 = run("infer --model_file " + model_bin() + " --input_file " + raw.string() + " --dump_path " + b.string());
+  CmdResult r2 = run("infer --model_file " + model_bin() + " --input_file " + raw.string() + " --dump_path " + b.string());
   ASSERT_EQ(r2.code, 0) << r2.err;
   EXPECT_EQ(npy_data(a / (stem + ".npy")), npy_data(b / (stem + ".npy")));
   EXPECT_FALSE(npy_data(b / (stem + "_float.npy")).empty());
@@ -242,7 +242,13 @@ TEST(ModelExec, BadModelFiles) {
   std::string bad = good;
   bad[bad.size() / 2] ^= 0x20;
   std::ofstream(flipped, std::ios::binary) << bad;
-  for (const fs::path& p : {truncated, flipped}) {
+  // A file from a later edgeq: format_version (u32 LE at byte 8, docs/format.md) + 1.
+  const fs::path newer = work_dir() / "newer.bin";
+  std::string later = good;
+  later[8] = static_cast<char>(later[8] + 1);
+  std::ofstream(newer, std::ios::binary) << later;
+  expect_one_sentence(run("model_info --model_file " + newer.string()), "newer");
+  for (const fs::path& p : {truncated, flipped, newer}) {
     SCOPED_TRACE(p.string());
     expect_one_sentence(run("perf --model_file " + p.string() + " --core_id 1 --thread_num 1 --frame_count 1"), "error:");
     expect_one_sentence(run("model_info --model_file " + p.string()), "error:");
@@ -256,7 +262,7 @@ TEST(ModelExec, BadFlags) {
   expect_one_sentence(run("perf" + m + " --core_id 1 --thread_num 0 --frame_count 1"), "--thread_num must be at least 1");
   expect_one_sentence(run("perf" + m + " --core_id 1 --thread_num 1 --frame_count 0"), "--frame_count must be at least 1");
   expect_one_sentence(run("infer" + m + " --input_file a.npy --dump_format png"), "--dump_format");
-  Run missing = run("perf --core_id 1");
+  CmdResult missing = run("perf --core_id 1");
   EXPECT_EQ(missing.code, 2);
   EXPECT_FALSE(missing.signaled);
 }
