@@ -50,12 +50,15 @@ def cpu_name():
 
 
 def ort_version():
-    path = os.path.join(ROOT, "bench", "node", "node_modules", "onnxruntime-node", "package.json")
-    try:
-        with open(path) as f:
-            return json.load(f)["version"]
-    except (OSError, KeyError, ValueError):
-        return "unknown (NODE_PATH)"
+    places = [os.path.join(ROOT, "bench", "node", "node_modules")]
+    places += [p for p in os.environ.get("NODE_PATH", "").split(os.pathsep) if p]
+    for place in places:
+        try:
+            with open(os.path.join(place, "onnxruntime-node", "package.json")) as f:
+                return json.load(f)["version"]
+        except (OSError, KeyError, ValueError):
+            continue
+    return "unknown"
 
 
 def run(cmd, env=None, what=None):
