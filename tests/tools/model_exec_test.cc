@@ -160,6 +160,14 @@ TEST(ModelExec, PerfAnyCoreEightThreadsWithProgress) {
   EXPECT_NE(r.err.find("200/200 frames"), std::string::npos) << r.err;  // the progress line
 }
 
+TEST(ModelExec, PerfForAGivenTime) {
+  // --perf_time is in minutes: 0.005 min = 0.3 s of frames, however many that is.
+  auto j = perf_json("--core_id 0 --thread_num 2 --perf_time 0.005 --model_name mobilenet_v2_op13");
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_GT(j["running_condition"]["frame_count"].get<int64_t>(), 0);
+  EXPECT_GE(j["running_condition"]["run_time_ms"].get<double>(), 300.0);
+}
+
 TEST(ModelExec, PerfProfileWritesPerOpAndPerSegmentTimes) {
   const fs::path dir = work_dir() / "profile";
   fs::remove_all(dir);
@@ -262,6 +270,7 @@ TEST(ModelExec, BadFlags) {
   expect_one_sentence(run("perf" + m + " --core_id 1 --thread_num 0 --frame_count 1"), "--thread_num must be at least 1");
   expect_one_sentence(run("perf" + m + " --core_id 1 --thread_num 1 --frame_count 0"), "--frame_count must be at least 1");
   expect_one_sentence(run("infer" + m + " --input_file a.npy --dump_format png"), "--dump_format");
+  expect_one_sentence(run("model_info" + m + " --model_name resnet50"), "not 'resnet50'");
   CmdResult missing = run("perf --core_id 1");
   EXPECT_EQ(missing.code, 2);
   EXPECT_FALSE(missing.signaled);
