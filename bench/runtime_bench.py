@@ -11,6 +11,7 @@ For each model (build/models/<m>_op13.onnx, made by scripts/export_models.py):
      hits every engine alike; medians over the rounds are reported):
        edgeq latency  `edgeq_model_exec perf --core_id 1 --thread_num 1` (median frame)
        ORT latency    int8 (QDQ) and fp32, 1 intra-op thread, sequential execution
+                      (both pinned to one CPU with taskset, the same for both engines)
        edgeq FPS      `edgeq_model_exec perf --core_id 0 --thread_num 8`
        ORT FPS        int8 and fp32, one session per core in its own worker_thread
   3. GOP/s = 2 × MACs (from `edgeq checker --json`) / latency, and % of one core's int8
@@ -90,6 +91,8 @@ def main():
     parser.add_argument("--frames", type=int, default=200, help="frames per edgeq perf run")
     parser.add_argument("--ort-runs", type=int, default=30, help="timed ORT runs per latency measurement")
     parser.add_argument("--fps-threads", type=int, default=8, help="edgeq perf --thread_num for FPS")
+    parser.add_argument("--latency-cpu", type=int, default=None,
+                        help="CPU every latency run is pinned to (default: the first this process may use)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     args = parser.parse_args()
 
@@ -108,6 +111,10 @@ def main():
                         "--models", ",".join(missing)], check=True)
 
     cores = online_cpus()
+    # Latency runs of both engines (and the peak loop) share one CPU, so a busy neighbour
+    # on the other CPU cannot favour one engine.
+    lat_cpu = str(args.latency_cpu if args.latency_cpu is not None else sorted(os.sched_getaffinity(0))[0])
+    pin = ["taskset", "-c", lat_cpu]
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     node_env = dict(env)
     ort_script = os.path.join(ROOT, "bench", "node", "ort_bench.js")
@@ -136,20 +143,23 @@ def main():
         print(f"converted {name} in {convert_s:.1f} s", file=sys.stderr)
 
     peaks = []
-    samples = {p["model"]: {k: [] for k in ("edgeq_ms", "edgeq_avg_ms", "ort_int8_ms", "ort_fp32_ms", "edgeq_fps",
-                                            "ort_int8_fps", "ort_fp32_fps")} for p in prepared}
+    samples = {p["model"]: {k: [] for k in ("edgeq_ms", "edgeq_avg_ms", "edgeq_min_ms", "ort_int8_ms", "ort_fp32_ms",
+                                            "ort_int8_min_ms", "ort_fp32_min_ms", "edgeq_fps", "ort_int8_fps",
+                                            "ort_fp32_fps")} for p in prepared}
     for r in range(args.repeats):
-        peaks.append(run_json(["taskset", "-c", "0", binaries["edgeq_vnni_peak"], "--seconds", "1"], env)["gops"])
+        peaks.append(run_json(pin + [binaries["edgeq_vnni_peak"], "--seconds", "1"], env)["gops"])
         for p in prepared:
             s = samples[p["model"]]
-            lat = run_json([exe, "perf", "--model_file", p["bin"], "--core_id", "1", "--thread_num", "1",
+            lat = run_json(pin + [exe, "perf", "--model_file", p["bin"], "--core_id", "1", "--thread_num", "1",
                             "--frame_count", str(args.frames), "--json"], env, f"edgeq perf {p['model']}")
             s["edgeq_ms"].append(lat["result"]["p50_latency_ms"])
             s["edgeq_avg_ms"].append(lat["result"]["avg_latency_ms"])
+            s["edgeq_min_ms"].append(lat["result"]["min_latency_ms"])
             for kind, model in (("int8", p["quantized"]), ("fp32", p["onnx"])):
-                o = run_json(["node", ort_script, "latency", "--model", model, "--input", p["input"],
+                o = run_json(pin + ["node", ort_script, "latency", "--model", model, "--input", p["input"],
                               "--runs", str(args.ort_runs), "--warmup", "5"], node_env, f"ORT {kind} {p['model']}")
                 s[f"ort_{kind}_ms"].append(o["median_ms"])
+                s[f"ort_{kind}_min_ms"].append(o["min_ms"])
             fps = run_json([exe, "perf", "--model_file", p["bin"], "--core_id", "0", "--thread_num",
                             str(args.fps_threads), "--frame_count", str(args.frames * 2), "--json"], env,
                            f"edgeq perf FPS {p['model']}")
@@ -176,6 +186,8 @@ def main():
             **{k: round(v, 4) for k, v in med.items()},
             "edgeq_vs_ort_int8": med["edgeq_ms"] / med["ort_int8_ms"],
             "edgeq_vs_ort_fp32": med["edgeq_ms"] / med["ort_fp32_ms"],
+            "edgeq_vs_ort_int8_of_minimums": min(s["edgeq_min_ms"]) / min(s["ort_int8_min_ms"]),
+            "edgeq_vs_ort_fp32_of_minimums": min(s["edgeq_min_ms"]) / min(s["ort_fp32_min_ms"]),
             "fps_vs_ort_int8": med["edgeq_fps"] / med["ort_int8_fps"],
             "fps_vs_ort_fp32": med["edgeq_fps"] / med["ort_fp32_fps"],
             "fps_vs_1thread": med["edgeq_fps"] / (1000.0 / med["edgeq_avg_ms"]),
@@ -202,8 +214,10 @@ def main():
         "cpu": cpu_name(), "cpus": cores, "onnxruntime_node": ort_version(),
         "repeats": args.repeats, "frames": args.frames, "ort_runs": args.ort_runs, "fps_threads": args.fps_threads,
         "vnni_peak_gops": peak, "vnni_peak_samples": peaks,
+        "latency_cpu": int(lat_cpu),
         "method": "edgeq latency: median frame of `edgeq_model_exec perf --core_id 1 --thread_num 1`; "
                   "ORT latency: median of --ort-runs runs, 1 intra-op thread, sequential, graph optimization all; "
+                  "both latency runs pinned to latency_cpu with taskset; "
                   "edgeq FPS: `perf --core_id 0 --thread_num 8`; ORT FPS: one session per CPU in its own "
                   "worker_thread; medians over interleaved rounds",
         "models": rows,
