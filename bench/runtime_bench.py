@@ -89,6 +89,8 @@ def main():
     parser.add_argument("--models", default=",".join(ZOO), help="comma-separated zoo model names")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (medians are reported)")
     parser.add_argument("--frames", type=int, default=200, help="frames per edgeq perf run")
+    parser.add_argument("--run-seconds", type=float, default=4.0,
+                        help="fewer frames than --frames for a model whose run would last longer")
     parser.add_argument("--ort-runs", type=int, default=30, help="timed ORT runs per latency measurement")
     parser.add_argument("--fps-threads", type=int, default=8, help="edgeq perf --thread_num for FPS")
     parser.add_argument("--latency-cpu", type=int, default=None,
@@ -142,6 +144,16 @@ def main():
                          "macs": int(checker["totals"]["macs"]), "convert_s": convert_s})
         print(f"converted {name} in {convert_s:.1f} s", file=sys.stderr)
 
+    # Frames per edgeq run: --frames, fewer for a slow model (a model with float CPU
+    # segments can take seconds per frame) so that one run lasts about --run-seconds.
+    for p in prepared:
+        probe = run_json(pin + [exe, "perf", "--model_file", p["bin"], "--core_id", "1", "--thread_num", "1",
+                                "--frame_count", "3", "--json"], env, f"edgeq perf probe {p['model']}")
+        ms = max(probe["result"]["min_latency_ms"], 1e-3)
+        p["frames"] = int(max(8, min(args.frames, args.run_seconds * 1000.0 / ms)))
+        if p["frames"] < args.frames:
+            print(f"{p['model']}: {ms:.1f} ms per frame, {p['frames']} frames per run", file=sys.stderr)
+
     peaks = []
     samples = {p["model"]: {k: [] for k in ("edgeq_ms", "edgeq_avg_ms", "edgeq_min_ms", "ort_int8_ms", "ort_fp32_ms",
                                             "ort_int8_min_ms", "ort_fp32_min_ms", "edgeq_fps", "ort_int8_fps",
@@ -151,7 +163,7 @@ def main():
         for p in prepared:
             s = samples[p["model"]]
             lat = run_json(pin + [exe, "perf", "--model_file", p["bin"], "--core_id", "1", "--thread_num", "1",
-                            "--frame_count", str(args.frames), "--json"], env, f"edgeq perf {p['model']}")
+                            "--frame_count", str(p["frames"]), "--json"], env, f"edgeq perf {p['model']}")
             s["edgeq_ms"].append(lat["result"]["p50_latency_ms"])
             s["edgeq_avg_ms"].append(lat["result"]["avg_latency_ms"])
             s["edgeq_min_ms"].append(lat["result"]["min_latency_ms"])
@@ -161,7 +173,7 @@ def main():
                 s[f"ort_{kind}_ms"].append(o["median_ms"])
                 s[f"ort_{kind}_min_ms"].append(o["min_ms"])
             fps = run_json([exe, "perf", "--model_file", p["bin"], "--core_id", "0", "--thread_num",
-                            str(args.fps_threads), "--frame_count", str(args.frames * 2), "--json"], env,
+                            str(args.fps_threads), "--frame_count", str(max(args.fps_threads, 2 * p["frames"])), "--json"], env,
                            f"edgeq perf FPS {p['model']}")
             s["edgeq_fps"].append(fps["result"]["fps"])
             # ORT: one session per core, each running a share of the frames on 1 thread.
@@ -206,13 +218,16 @@ def main():
               f"{r['edgeq_vs_ort_int8']:>6.2f}{r['edgeq_vs_ort_fp32']:>6.2f}{r['gops']:>7.0f}{100 * r['peak_fraction']:>5.0f}%"
               f"{r['edgeq_fps']:>8.1f}{r['ort_int8_fps']:>8.1f}{r['ort_fp32_fps']:>8.1f}{r['fps_vs_ort_int8']:>7.2f}"
               f"{r['fps_vs_1thread']:>6.2f}")
+    print("least disturbed runs (minimum latency of each engine): " + ", ".join(
+        f"{r['model']} e/i8 {r['edgeq_vs_ort_int8_of_minimums']:.2f} e/f32 {r['edgeq_vs_ort_fp32_of_minimums']:.2f}"
+        for r in rows))
     print("e/i8, e/f32: edgeq latency / ORT latency (lower is better); FPS/i8: edgeq FPS / ORT int8 FPS; "
           "2c/1t: edgeq FPS with all cores / its 1-thread rate")
 
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu_name(), "cpus": cores, "onnxruntime_node": ort_version(),
-        "repeats": args.repeats, "frames": args.frames, "ort_runs": args.ort_runs, "fps_threads": args.fps_threads,
+        "repeats": args.repeats, "frames": args.frames, "frames_per_model": {p["model"]: p["frames"] for p in prepared}, "ort_runs": args.ort_runs, "fps_threads": args.fps_threads,
         "vnni_peak_gops": peak, "vnni_peak_samples": peaks,
         "latency_cpu": int(lat_cpu),
         "method": "edgeq latency: median frame of `edgeq_model_exec perf --core_id 1 --thread_num 1`; "

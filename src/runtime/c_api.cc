@@ -364,7 +364,10 @@ extern "C" {
 
 const char* edgeq_last_error(void) { return g_last_error.c_str(); }
 
-const char* edgeq_version(void) { return "0.1.0"; }
+#ifndef EDGEQ_VERSION_STRING
+#define EDGEQ_VERSION_STRING "unknown"
+#endif
+const char* edgeq_version(void) { return EDGEQ_VERSION_STRING; }
 
 edgeq_status edgeq_model_load(const char* path, const edgeq_load_options* options, edgeq_model** model) {
   return guarded([&] {
