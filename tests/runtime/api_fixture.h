@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <algorithm>
@@ -78,9 +79,10 @@ inline format::Program lut_program() {
 
 inline uint8_t expected(uint8_t x) { return static_cast<uint8_t>(255 - std::min(255, x + 1)); }
 
-// Writes `p` into the test's temp folder once per name; returns the path.
+// Writes `p` into this process's temp folder (ctest runs tests in parallel processes);
+// returns the path.
 inline std::string write_program(const format::Program& p, const std::string& name) {
-  auto dir = std::filesystem::path(::testing::TempDir()) / "edgeq_api_tests";
+  auto dir = std::filesystem::path(::testing::TempDir()) / ("edgeq_api_tests_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / name).string();
   Status s = format::write_bin(p, path);
