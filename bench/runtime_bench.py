@@ -28,6 +28,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def main():
     parser.add_argument("--fps-threads", type=int, default=8, help="edgeq perf --thread_num for FPS")
     parser.add_argument("--latency-cpu", type=int, default=None,
                         help="CPU every latency run is pinned to (default: the first this process may use)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder of converted models")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     args = parser.parse_args()
 
@@ -241,6 +243,10 @@ def main():
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
     print(f"wrote {args.out}", file=sys.stderr)
+    if args.keep:
+        print(f"converted models kept in {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
