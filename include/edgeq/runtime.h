@@ -22,6 +22,11 @@
  * requested core (core_id k, 1-based) or to whichever core is idle first (core_id 0).
  * Every function returns EDGEQ_OK or an error code; edgeq_last_error() gives the
  * sentence describing the last error of the calling thread.
+ *
+ * Cores: num_cores 0 means EDGEQ_CORES, else the CPUs this process may use divided by the
+ * model's core_num (a core_num = N model spreads each frame over N CPUs, so core k is
+ * served by CPUs (k-1)*N .. k*N-1, each worker running N OpenMP threads). Releasing a
+ * model lets every queued frame finish first; tasks stay valid until released.
  */
 #ifndef EDGEQ_RUNTIME_H_
 #define EDGEQ_RUNTIME_H_
@@ -99,7 +104,9 @@ int32_t edgeq_model_num_outputs(const edgeq_model* model);
 int32_t edgeq_model_num_cores(const edgeq_model* model);
 edgeq_status edgeq_model_input_desc(const edgeq_model* model, int32_t index, edgeq_tensor_desc* desc);
 edgeq_status edgeq_model_output_desc(const edgeq_model* model, int32_t index, edgeq_tensor_desc* desc);
-/* A JSON object: name, march, isa, options, toolchain, segments, arena bytes, load time, … */
+/* A JSON object: name, march, isa, host_isa, options, toolchain, cores (CPUs of each),
+ * inputs, outputs, segments (placement, op counts), arena_bytes, load_time_ms, metadata,
+ * kernels (one line per op). Valid while the model lives. */
 const char* edgeq_model_info_json(const edgeq_model* model);
 
 /* Synchronous run of one frame. inputs/outputs are in model order, sizes must match. */
@@ -114,7 +121,10 @@ edgeq_status edgeq_run_async(edgeq_model* model, const edgeq_buffer* inputs, int
 edgeq_status edgeq_task_wait(edgeq_task* task, int32_t timeout_ms);
 void edgeq_task_release(edgeq_task* task);
 
-/* Per-op timing, off by default. The JSON has per-segment and per-op count/avg/min/max ms. */
+/* Per-op timing, off by default; turning it on starts a new measurement (counts from 0).
+ * The JSON has "frames" and per-segment and per-op count/avg/min/max/total ms over the
+ * frames run while it was on. The string stays valid until the calling thread's next
+ * edgeq_model_profile_json call. */
 edgeq_status edgeq_model_set_profiling(edgeq_model* model, int32_t enabled);
 const char* edgeq_model_profile_json(edgeq_model* model);
 
