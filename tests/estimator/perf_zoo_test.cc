@@ -1,0 +1,111 @@
+// End to end on zoo models: `edgeq makertbin --fast-perf` writes the .bin, `edgeq perf`
+// estimates it. The MAC totals are checked against the published figures of the
+// torchvision models (counted independently of edgeq).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "estimator/graph_picture.h"
+#include "tests/common/zoo.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+CliResult run(const std::string& cmd) {
+  CliResult r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct ZooPerfCase {
+  std::string model;
+  double gmacs;  // published multiply-accumulates per 224x224 frame
+};
+
+void PrintTo(const ZooPerfCase& c, std::ostream* os) { *os << c.model; }
+
+class PerfZoo : public ::testing::TestWithParam<ZooPerfCase> {};
+
+TEST_P(PerfZoo, MakertbinThenPerf) {
+  const ZooPerfCase& c = GetParam();
+  testing_zoo::ZooCase zc{c.model, 13};
+  fs::path model = testing_zoo::model_path(zc);
+  ASSERT_TRUE(fs::exists(model)) << model;
+  fs::path dir = fs::path(EDGEQ_BINARY_DIR) / "test_estimator" / "zoo" / zc.stem();
+  fs::remove_all(dir);
+  std::string edgeq = std::string(EDGEQ_BINARY_DIR) + "/bin/edgeq";
+
+  CliResult mk = run(edgeq + " makertbin --fast-perf --model " + model.string() +
+                     " --model-type onnx --march host --output-dir " + (dir / "model_output").string());
+  ASSERT_EQ(mk.exit_code, 0) << mk.out;
+  fs::path bin = dir / "model_output" / (zc.stem() + ".bin");
+  ASSERT_TRUE(fs::exists(bin)) << mk.out;
+
+  auto start = std::chrono::steady_clock::now();
+  CliResult perf = run(edgeq + " perf " + bin.string() + " --output-dir " + (dir / "perf_result").string());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(perf.exit_code, 0) << perf.out;
+  EXPECT_LT(seconds, 2.0) << "edgeq perf must not run the model";
+  EXPECT_NE(perf.out.find("latency (1 frame"), std::string::npos) << perf.out;
+
+  fs::path out = dir / "perf_result" / zc.stem();
+  for (const char* ext : {".html", ".json", ".svg", ".png"})
+    ASSERT_TRUE(fs::exists(out / (zc.stem() + ext))) << ext;
+  auto j = nlohmann::json::parse(slurp(out / (zc.stem() + ".json")));
+  EXPECT_NEAR(j["summary"]["total_macs"].get<double>() / 1e9, c.gmacs, 0.03 * c.gmacs);
+  EXPECT_GT(j["summary"]["latency_ms"].get<double>(), 0);
+  EXPECT_GT(j["summary"]["fps"].get<double>(), 0);
+  EXPECT_GT(j["summary"]["arena_bytes"].get<int64_t>(), 0);
+  EXPECT_GT(j["ops"].size(), 20u);
+  double sum_ms = 0;
+  bool has_cpu = false;
+  for (const auto& op : j["ops"]) {
+    EXPECT_GT(op["time_ms"].get<double>(), 0) << op["name"];
+    sum_ms += op["time_ms"].get<double>();
+    has_cpu |= op["placement"] == "cpu";
+  }
+  EXPECT_LE(sum_ms, j["summary"]["latency_ms"].get<double>() + 1e-9);
+
+  std::string svg = slurp(out / (zc.stem() + ".svg"));
+  EXPECT_NE(svg.find(edgeq::estimator::kAcceleratorColor), std::string::npos);
+  EXPECT_EQ(svg.find(edgeq::estimator::kCpuColor) != std::string::npos, has_cpu);
+  if (!j["removed_ops"].empty()) {
+    EXPECT_NE(svg.find("stroke-dasharray"), std::string::npos);
+  }
+  std::string png = slurp(out / (zc.stem() + ".png"));
+  ASSERT_GT(png.size(), 10000u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, PerfZoo,
+                         ::testing::Values(ZooPerfCase{"resnet50", 4.09}, ZooPerfCase{"mobilenet_v2", 0.30},
+                                           ZooPerfCase{"resnet18", 1.81}),
+                         [](const auto& info) { return info.param.model; });
+
+}  // namespace
