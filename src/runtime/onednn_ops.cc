@@ -1,0 +1,513 @@
+// QConv, QGemm and MaxPool on oneDNN int8 primitives.
+//
+// Requantization follows kernels/int8/qops.h exactly: oneDNN computes
+// float(acc) + float(bias), multiplies by the output scale M[c] (= conv_multiplier), and
+// converts to u8 with round-half-even and saturation. A destination zero point zy != 0 is
+// applied as two post-ops, eltwise_round then eltwise_linear(+zy), so it is added to an
+// integer-valued float (exact) instead of to the unrounded value as oneDNN's dst
+// zero-point attribute does. A source zero point zx != 0 is folded into the bias
+// (bias - zx * sum(w)) when the conv has no padding and every partial sum stays exactly
+// representable in float; otherwise the primitive gets oneDNN's src zero-point attribute.
+#include <oneapi/dnnl/dnnl.h>
+
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
+#include <cstring>
+
+#include "runtime/op_kernel.h"
+
+namespace edgeq::runtime::detail {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+using dims = dnnl::memory::dims;
+
+constexpr double kExactFloat = 16777216.0;  // 2^24
+
+// Executes a primitive with arguments prepared once (the C++ API builds a vector per call).
+class Exec {
+ public:
+  void add(int arg, const dnnl::memory& m) {
+    mems_.push_back(m);
+    args_.push_back({arg, m.get()});
+  }
+  Status run(const dnnl::primitive& p, dnnl::stream& s) const {
+    const dnnl_status_t st = dnnl_primitive_execute(p.get(), s.get(), static_cast<int>(args_.size()), args_.data());
+    if (st != dnnl_success) return internal_error("oneDNN failed to execute a primitive (status " + std::to_string(st) + ")");
+    return {};
+  }
+
+ private:
+  std::vector<dnnl::memory> mems_;
+  std::vector<dnnl_exec_arg_t> args_;
+};
+
+tag act_tag(const format::TensorDesc& d) {
+  if (d.shape.size() == 4) return d.layout == format::Layout::kNHWC ? tag::nhwc : tag::nchw;
+  if (d.shape.size() == 3) return tag::ncw;
+  if (d.shape.size() == 2) return tag::nc;
+  return tag::undef;
+}
+
+dims to_dims(const std::vector<int64_t>& v) { return dims(v.begin(), v.end()); }
+
+// Output scales and, for zy != 0, the exact zero-point post-ops.
+dnnl::primitive_attr requant_attr(const std::vector<float>& m, int32_t zy, bool src_zp) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_output_scales(m.size() > 1 ? (1 << 1) : 0, m);
+  if (zy != 0) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.0f, dnnl::algorithm::eltwise_round, 0.0f, 0.0f);
+    po.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f, static_cast<float>(zy));
+    attr.set_post_ops(po);
+  }
+  if (src_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  return attr;
+}
+
+struct QuantOperands {
+  QParam x, y;
+  std::vector<float> w_scale;
+  std::vector<int32_t> bias;  // [O], zeros when absent
+  bool has_bias = false;
+};
+
+StatusOr<QuantOperands> quant_operands(const format::Program& p, const format::Op& op, int64_t out_channels) {
+  QuantOperands q;
+  EDGEQ_ASSIGN_OR_RETURN(q.x, tensor_qparam(p, op.inputs[0], op.name));
+  EDGEQ_ASSIGN_OR_RETURN(q.y, tensor_qparam(p, op.outputs[0], op.name));
+  const format::TensorDesc& w = p.tensors[static_cast<size_t>(op.inputs[1])];
+  if (!w.quant || w.quant->scale.empty())
+    return invalid_argument("op '" + op.name + "' needs quantization parameters on its weights");
+  for (int32_t z : w.quant->zero_point)
+    if (z != 0) return unsupported("op '" + op.name + "' has weights with a nonzero zero point");
+  if (w.quant->scale.size() != 1 && static_cast<int64_t>(w.quant->scale.size()) != out_channels)
+    return invalid_argument("op '" + op.name + "' has " + std::to_string(w.quant->scale.size()) +
+                            " weight scales for " + std::to_string(out_channels) + " output channels");
+  q.w_scale = w.quant->scale;
+  q.bias.assign(static_cast<size_t>(out_channels), 0);
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+    const format::TensorDesc& b = p.tensors[static_cast<size_t>(op.inputs[2])];
+    if (!b.is_constant || b.dtype != DType::kInt32 || b.numel() != out_channels)
+      return invalid_argument("op '" + op.name + "' needs a constant s32 bias of " + std::to_string(out_channels) +
+                              " values");
+    std::memcpy(q.bias.data(), b.data.data(), q.bias.size() * 4);
+    q.has_bias = true;
+  }
+  return q;
+}
+
+std::vector<float> multipliers(const QuantOperands& q) {
+  std::vector<float> m;
+  for (float s : q.w_scale) m.push_back(kernels::int8::conv_multiplier(q.x.scale, s, q.y.scale));
+  return m;
+}
+
+// Per output channel: sum of weights and sum of |weights|, weights [O, rest].
+void weight_sums(const int8_t* w, int64_t o, int64_t rest, std::vector<int64_t>* sum, std::vector<int64_t>* abs_sum) {
+  sum->assign(static_cast<size_t>(o), 0);
+  abs_sum->assign(static_cast<size_t>(o), 0);
+  for (int64_t i = 0; i < o; ++i)
+    for (int64_t k = 0; k < rest; ++k) {
+      const int v = w[i * rest + k];
+      (*sum)[static_cast<size_t>(i)] += v;
+      (*abs_sum)[static_cast<size_t>(i)] += v < 0 ? -v : v;
+    }
+}
+
+// Tries to fold -zx * sum(w) into the bias; false if some partial sum could leave the
+// range where float holds integers exactly.
+bool fold_src_zero_point(const int8_t* w, int64_t o, int64_t rest, int32_t zx, std::vector<int32_t>* bias) {
+  std::vector<int64_t> sum, abs_sum;
+  weight_sums(w, o, rest, &sum, &abs_sum);
+  std::vector<int32_t> folded(bias->size());
+  for (int64_t i = 0; i < o; ++i) {
+    const int64_t b = static_cast<int64_t>((*bias)[static_cast<size_t>(i)]) - int64_t{zx} * sum[static_cast<size_t>(i)];
+    const double max_acc = 255.0 * static_cast<double>(abs_sum[static_cast<size_t>(i)]);
+    if (std::fabs(static_cast<double>(b)) >= kExactFloat || max_acc >= kExactFloat ||
+        max_acc + std::fabs(static_cast<double>(b)) >= 2 * kExactFloat)
+      return false;
+    folded[static_cast<size_t>(i)] = static_cast<int32_t>(b);
+  }
+  *bias = std::move(folded);
+  return true;
+}
+
+// State shared by QConv and QGemm: one int8 primitive, its weights and bias.
+class QMatKernel : public OpKernel {
+ public:
+  std::string name_;
+  int x_ = -1, y_ = -1, w_ = -1;
+  dnnl::primitive prim_;
+  dnnl::memory::desc src_md_, dst_md_, bias_md_, wei_md_, plain_wei_md_;
+  std::vector<int32_t> bias_;
+  bool use_bias_ = false;
+  bool src_zp_attr_ = false;
+  int32_t zx_ = 0;
+  bool prepacked_ = false;
+  std::vector<uint8_t> packed_;      // weights in wei_md_ when prepacked
+  dnnl::reorder weight_reorder_;     // plain → wei_md_ per frame when not prepacked
+  bool reorder_per_frame_ = false;
+  size_t scratch_ = 0;
+  std::string impl_;
+  std::string notes_;
+
+  std::string describe() const override { return "onednn " + impl_ + notes_; }
+  size_t scratchpad_bytes() const override { return scratch_; }
+
+  // Finishes the build once prim_ and its pd are known.
+  void finish(const dnnl::engine& eng, const dnnl::memory::desc& pd_wei, const dnnl::memory::desc& pd_scratch,
+              const char* impl, const void* plain_weights, int level) {
+    impl_ = impl;
+    wei_md_ = pd_wei;
+    scratch_ = pd_scratch.get_size();
+    if (wei_md_ == plain_wei_md_) {
+      prepacked_ = false;
+      reorder_per_frame_ = false;
+      notes_ = ", weights plain";
+      return;
+    }
+    dnnl::memory plain(plain_wei_md_, eng, const_cast<void*>(plain_weights));
+    if (level >= 3) {
+      packed_.resize(wei_md_.get_size());
+      dnnl::memory packed(wei_md_, eng, packed_.data());
+      dnnl::stream s(eng);
+      dnnl::reorder(plain, packed).execute(s, plain, packed);
+      s.wait();
+      prepacked_ = true;
+      notes_ = ", weights prepacked";
+    } else {
+      weight_reorder_ = dnnl::reorder(plain, dnnl::memory(wei_md_, eng, nullptr));
+      reorder_per_frame_ = true;
+      notes_ = ", weights reordered per frame";
+    }
+  }
+
+  StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override;
+};
+
+class QMatBound : public BoundOp {
+ public:
+  const QMatKernel* k = nullptr;
+  dnnl::stream* stream = nullptr;
+  Exec exec, reorder_exec;
+  std::vector<uint8_t> weights;  // per-instance reordered weights (not prepacked)
+  int32_t zx = 0;
+
+  Status run() override {
+    if (k->reorder_per_frame_) EDGEQ_RETURN_IF_ERROR(reorder_exec.run(k->weight_reorder_, *stream));
+    return exec.run(k->prim_, *stream);
+  }
+};
+
+StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) const {
+  auto b = std::make_unique<QMatBound>();
+  b->k = this;
+  b->stream = &ctx.stream;
+  b->zx = zx_;
+  const dnnl::engine& eng = ctx.engine;
+  b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
+  b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+  if (prepacked_) {
+    b->exec.add(DNNL_ARG_WEIGHTS, dnnl::memory(wei_md_, eng, const_cast<uint8_t*>(packed_.data())));
+  } else if (reorder_per_frame_) {
+    b->weights.resize(wei_md_.get_size());
+    dnnl::memory plain(plain_wei_md_, eng, ctx.ptr(w_));
+    dnnl::memory blocked(wei_md_, eng, b->weights.data());
+    b->reorder_exec.add(DNNL_ARG_FROM, plain);
+    b->reorder_exec.add(DNNL_ARG_TO, blocked);
+    b->exec.add(DNNL_ARG_WEIGHTS, blocked);
+  } else {
+    b->exec.add(DNNL_ARG_WEIGHTS, dnnl::memory(wei_md_, eng, ctx.ptr(w_)));
+  }
+  if (use_bias_) b->exec.add(DNNL_ARG_BIAS, dnnl::memory(bias_md_, eng, const_cast<int32_t*>(bias_.data())));
+  if (src_zp_attr_)
+    b->exec.add(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC,
+                dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &b->zx));
+  if (scratch_ > 0)
+    b->exec.add(DNNL_ARG_SCRATCHPAD, dnnl::memory(dnnl::memory::desc({static_cast<int64_t>(scratch_)}, dt::u8, tag::x),
+                                                  eng, ctx.scratchpad));
+  return std::unique_ptr<BoundOp>(std::move(b));
+}
+
+Status expect(bool ok, const format::Op& op, const std::string& what) {
+  return ok ? Status{} : invalid_argument("op '" + op.name + "' (" + op.type + ") " + what);
+}
+
+// The i-th implementation oneDNN offers for a descriptor (0 = its first choice).
+template <typename Prim, typename MakePd>
+typename Prim::primitive_desc nth_impl(MakePd make, int i) {
+  typename Prim::primitive_desc pd = make();
+  for (int j = 0; j < i; ++j)
+    if (!pd.next_impl()) break;
+  return pd;
+}
+
+// Index of the fastest non-reference implementation, timed on scratch buffers.
+template <typename Prim, typename MakePd>
+int fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool src_zp) {
+  constexpr int kMaxCandidates = 6;
+  dnnl::stream s(eng);
+  int best = 0;
+  double best_ms = 1e30;
+  typename Prim::primitive_desc it = make();
+  for (int i = 0; i < kMaxCandidates; ++i) {
+    if (i > 0 && !it.next_impl()) break;
+    const std::string impl = it.impl_info_str();
+    if (impl.rfind("ref", 0) == 0) continue;
+    typename Prim::primitive_desc pd = nth_impl<Prim>(make, i);
+    Prim prim(pd);
+    auto buffer = [&](const dnnl::memory::desc& md) {
+      auto v = std::make_shared<std::vector<uint8_t>>(md.get_size() + 64, 0);
+      return std::make_pair(v, dnnl::memory(md, eng, v->data()));
+    };
+    auto src = buffer(pd.src_desc()), wei = buffer(pd.weights_desc()), dst = buffer(pd.dst_desc());
+    auto scratch = buffer(pd.scratchpad_desc());
+    std::unordered_map<int, dnnl::memory> args = {
+        {DNNL_ARG_SRC, src.second}, {DNNL_ARG_WEIGHTS, wei.second}, {DNNL_ARG_DST, dst.second}};
+    auto bia = buffer(dnnl::memory::desc({pd.dst_desc().dims()[1]}, dt::s32, tag::x));
+    if (bias) args[DNNL_ARG_BIAS] = dnnl::memory(pd.bias_desc(), eng, bia.first->data());
+    int32_t zp = 0;
+    if (src_zp) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &zp);
+    if (pd.scratchpad_desc().get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = scratch.second;
+    prim.execute(s, args);
+    double ms = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      prim.execute(s, args);
+      s.wait();
+      ms = std::min(ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (ms < best_ms * 0.97) best_ms = ms, best = i;
+  }
+  return best;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const format::Op& op) {
+  const format::Program& p = ctx.program;
+  EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() >= 2 && op.outputs.size() == 1 && op.inputs[0] >= 0 && op.inputs[1] >= 0,
+                               op, "needs inputs x, w[, b] and one output"));
+  const format::TensorDesc& x = p.tensors[static_cast<size_t>(op.inputs[0])];
+  const format::TensorDesc& w = p.tensors[static_cast<size_t>(op.inputs[1])];
+  const format::TensorDesc& y = p.tensors[static_cast<size_t>(op.outputs[0])];
+  EDGEQ_RETURN_IF_ERROR(expect(x.shape.size() == 4 && y.shape.size() == 4 && w.shape.size() == 4,
+                               op, "supports 2-D convolutions only"));
+  EDGEQ_RETURN_IF_ERROR(expect(x.dtype == DType::kUInt8 && y.dtype == DType::kUInt8 && w.dtype == DType::kInt8 &&
+                                   w.is_constant,
+                               op, "needs u8 activations and constant s8 weights"));
+  EDGEQ_RETURN_IF_ERROR(expect(w.layout == format::Layout::kPlain, op, "needs plain [O, I/g, kH, kW] weights"));
+  const int64_t group = op.attrs.get_int("group", 1);
+  const std::vector<int64_t> strides = op.attrs.get_ints("strides", {1, 1});
+  const std::vector<int64_t> dil = op.attrs.get_ints("dilations", {1, 1});
+  const std::vector<int64_t> pads = op.attrs.get_ints("pads", {0, 0, 0, 0});
+  EDGEQ_RETURN_IF_ERROR(expect(strides.size() == 2 && dil.size() == 2 && pads.size() == 4 && group >= 1,
+                               op, "needs 2 strides, 2 dilations, 4 pads and group >= 1"));
+  const int64_t O = w.shape[0], C = x.shape[1];
+  EDGEQ_RETURN_IF_ERROR(expect(O == y.shape[1] && C % group == 0 && O % group == 0 && w.shape[1] == C / group,
+                               op, "has weights that do not match its input/output channels and group"));
+  EDGEQ_ASSIGN_OR_RETURN(QuantOperands q, quant_operands(p, op, O));
+
+  auto k = std::make_unique<QMatKernel>();
+  k->name_ = op.name;
+  k->x_ = op.inputs[0];
+  k->y_ = op.outputs[0];
+  k->w_ = op.inputs[1];
+  k->bias_ = q.bias;
+  k->use_bias_ = q.has_bias;
+  const int64_t rest = w.numel() / O;
+  const auto* wdata = reinterpret_cast<const int8_t*>(w.data.data());
+  const bool no_pad = pads[0] == 0 && pads[1] == 0 && pads[2] == 0 && pads[3] == 0;
+  if (q.x.zero_point != 0) {
+    if (no_pad && fold_src_zero_point(wdata, O, rest, q.x.zero_point, &k->bias_)) {
+      k->use_bias_ = true;
+      k->notes_ = ", src zero point folded into bias";
+    } else {
+      k->src_zp_attr_ = true;
+      k->zx_ = q.x.zero_point;
+    }
+  }
+  const std::string fold_note = k->notes_;
+  const std::vector<float> m = multipliers(q);
+
+  k->src_md_ = dnnl::memory::desc(to_dims(x.shape), dt::u8, act_tag(x));
+  k->dst_md_ = dnnl::memory::desc(to_dims(y.shape), dt::u8, act_tag(y));
+  k->bias_md_ = dnnl::memory::desc({O}, dt::s32, tag::x);
+  dims wdims = group > 1 ? dims{group, O / group, C / group, w.shape[2], w.shape[3]} : to_dims(w.shape);
+  k->plain_wei_md_ = dnnl::memory::desc(wdims, dt::s8, group > 1 ? tag::goihw : tag::oihw);
+  // Plain activations (O0) keep plain weights too; NHWC lets oneDNN choose its blocking.
+  const bool plain = x.layout == format::Layout::kPlain || ctx.reference_kernels;
+  const dnnl::memory::desc wei_any = plain ? k->plain_wei_md_ : dnnl::memory::desc(wdims, dt::s8, tag::any);
+  const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
+  auto desc = k->use_bias_
+                  ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                    dnnl::algorithm::convolution_direct, k->src_md_, wei_any,
+                                                    k->bias_md_, k->dst_md_, {strides[0], strides[1]},
+                                                    {dil[0] - 1, dil[1] - 1}, {pads[0], pads[1]}, {pads[2], pads[3]})
+                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                    dnnl::algorithm::convolution_direct, k->src_md_, wei_any,
+                                                    k->dst_md_, {strides[0], strides[1]}, {dil[0] - 1, dil[1] - 1},
+                                                    {pads[0], pads[1]}, {pads[2], pads[3]});
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    pd = dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine);
+  } catch (const dnnl::error& e) {
+    return unsupported("op '" + op.name + "' (QConv): oneDNN has no int8 convolution for it: " + e.what());
+  }
+  if (ctx.optimize_level >= 3 && !plain) {
+    // oneDNN lists its implementations best-guess first; time the non-reference ones on
+    // this machine and keep the fastest.
+    const int best = fastest_impl<dnnl::convolution_forward>(
+        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, ctx.engine,
+        k->use_bias_, k->src_zp_attr_);
+    pd = nth_impl<dnnl::convolution_forward>(
+        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, best);
+    if (best > 0) k->notes_ += ", chosen by timing";
+  }
+  k->prim_ = dnnl::convolution_forward(pd);
+  k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
+            ctx.optimize_level);
+  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "");
+  return std::unique_ptr<OpKernel>(std::move(k));
+}
+
+StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const format::Op& op) {
+  const format::Program& p = ctx.program;
+  EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() >= 2 && op.outputs.size() == 1 && op.inputs[0] >= 0 && op.inputs[1] >= 0,
+                               op, "needs inputs x, w[, b] and one output"));
+  const format::TensorDesc& x = p.tensors[static_cast<size_t>(op.inputs[0])];
+  const format::TensorDesc& w = p.tensors[static_cast<size_t>(op.inputs[1])];
+  const format::TensorDesc& y = p.tensors[static_cast<size_t>(op.outputs[0])];
+  EDGEQ_RETURN_IF_ERROR(expect(x.dtype == DType::kUInt8 && y.dtype == DType::kUInt8 && w.dtype == DType::kInt8 &&
+                                   w.is_constant && w.shape.size() == 2,
+                               op, "needs u8 activations and constant s8 weights [N, K]"));
+  const int64_t N = w.shape[0], K = w.shape[1];
+  EDGEQ_RETURN_IF_ERROR(expect(!x.shape.empty() && x.numel() % K == 0 && y.numel() == x.numel() / K * N,
+                               op, "has shapes that do not match its weights"));
+  // NHWC and plain coincide when only one of C and H*W is > 1.
+  EDGEQ_RETURN_IF_ERROR(expect(x.layout == format::Layout::kPlain || x.shape.size() != 4 ||
+                                   x.shape[2] * x.shape[3] == 1,
+                               op, "needs a plain input"));
+  const int64_t M = x.numel() / K;
+  EDGEQ_ASSIGN_OR_RETURN(QuantOperands q, quant_operands(p, op, N));
+  auto k = std::make_unique<QMatKernel>();
+  k->name_ = op.name;
+  k->x_ = op.inputs[0];
+  k->y_ = op.outputs[0];
+  k->w_ = op.inputs[1];
+  k->bias_ = q.bias;
+  k->use_bias_ = q.has_bias;
+  if (q.x.zero_point != 0) {
+    if (fold_src_zero_point(reinterpret_cast<const int8_t*>(w.data.data()), N, K, q.x.zero_point, &k->bias_)) {
+      k->use_bias_ = true;
+      k->notes_ = ", src zero point folded into bias";
+    } else {
+      k->src_zp_attr_ = true;
+      k->zx_ = q.x.zero_point;
+    }
+  }
+  const std::string fold_note = k->notes_;
+  const std::vector<float> m = multipliers(q);
+  k->src_md_ = dnnl::memory::desc({M, K}, dt::u8, tag::ab);
+  k->dst_md_ = dnnl::memory::desc({M, N}, dt::u8, tag::ab);
+  k->bias_md_ = dnnl::memory::desc({1, N}, dt::s32, tag::ab);
+  k->plain_wei_md_ = dnnl::memory::desc({K, N}, dt::s8, tag::ba);  // w is [N, K] row-major
+  const dnnl::memory::desc wei_any =
+      ctx.optimize_level >= 3 && !ctx.reference_kernels ? dnnl::memory::desc({K, N}, dt::s8, tag::any) : k->plain_wei_md_;
+  const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
+  auto desc = k->use_bias_ ? dnnl::matmul::desc(k->src_md_, wei_any, k->bias_md_, k->dst_md_)
+                           : dnnl::matmul::desc(k->src_md_, wei_any, k->dst_md_);
+  dnnl::matmul::primitive_desc pd;
+  try {
+    pd = dnnl::matmul::primitive_desc(desc, attr, ctx.engine);
+  } catch (const dnnl::error& e) {
+    return unsupported("op '" + op.name + "' (QGemm): oneDNN has no int8 matmul for it: " + e.what());
+  }
+  k->prim_ = dnnl::matmul(pd);
+  k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
+            ctx.optimize_level);
+  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "");
+  return std::unique_ptr<OpKernel>(std::move(k));
+}
+
+namespace {
+
+class MaxPoolKernel : public OpKernel {
+ public:
+  int x_ = -1, y_ = -1;
+  dnnl::memory::desc src_md_, dst_md_;
+  dnnl::primitive prim_;
+  size_t scratch_ = 0;
+  std::string impl_;
+
+  std::string describe() const override { return "onednn " + impl_; }
+  size_t scratchpad_bytes() const override { return scratch_; }
+  StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
+    struct Bound : BoundOp {
+      const MaxPoolKernel* k;
+      dnnl::stream* s;
+      Exec exec;
+      Status run() override { return exec.run(k->prim_, *s); }
+    };
+    auto b = std::make_unique<Bound>();
+    b->k = this;
+    b->s = &ctx.stream;
+    b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, ctx.engine, ctx.ptr(x_)));
+    b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, ctx.engine, ctx.ptr(y_)));
+    if (scratch_ > 0)
+      b->exec.add(DNNL_ARG_SCRATCHPAD,
+                  dnnl::memory(dnnl::memory::desc({static_cast<int64_t>(scratch_)}, dt::u8, tag::x), ctx.engine,
+                               ctx.scratchpad));
+    return std::unique_ptr<BoundOp>(std::move(b));
+  }
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<OpKernel>> make_maxpool(const BuildContext& ctx, const format::Op& op) {
+  const format::Program& p = ctx.program;
+  EDGEQ_RETURN_IF_ERROR(expect(!op.inputs.empty() && op.inputs[0] >= 0 && !op.outputs.empty(), op,
+                               "needs one input and one output"));
+  const format::TensorDesc& x = p.tensors[static_cast<size_t>(op.inputs[0])];
+  const format::TensorDesc& y = p.tensors[static_cast<size_t>(op.outputs[0])];
+  EDGEQ_RETURN_IF_ERROR(expect(x.shape.size() == 4 && y.shape.size() == 4 && x.layout == y.layout &&
+                                   x.dtype == DType::kUInt8 && y.dtype == DType::kUInt8,
+                               op, "needs 4-D u8 input and output in one layout"));
+  const std::vector<int64_t> ks = op.attrs.get_ints("kernel_shape");
+  const std::vector<int64_t> strides = op.attrs.get_ints("strides", {1, 1});
+  const std::vector<int64_t> dil = op.attrs.get_ints("dilations", {1, 1});
+  const std::vector<int64_t> pads = op.attrs.get_ints("pads", {0, 0, 0, 0});
+  EDGEQ_RETURN_IF_ERROR(expect(ks.size() == 2 && strides.size() == 2 && dil.size() == 2 && pads.size() == 4, op,
+                               "needs a 2-D window"));
+  // The right/bottom padding that yields the output size (ONNX ceil_mode).
+  dims pad_r(2);
+  for (int i = 0; i < 2; ++i)
+    pad_r[static_cast<size_t>(i)] = (y.shape[static_cast<size_t>(2 + i)] - 1) * strides[static_cast<size_t>(i)] +
+                                    (ks[static_cast<size_t>(i)] - 1) * dil[static_cast<size_t>(i)] + 1 -
+                                    x.shape[static_cast<size_t>(2 + i)] - pads[static_cast<size_t>(i)];
+  auto k = std::make_unique<MaxPoolKernel>();
+  k->x_ = op.inputs[0];
+  k->y_ = op.outputs[0];
+  k->src_md_ = dnnl::memory::desc(to_dims(x.shape), dt::u8, act_tag(x));
+  k->dst_md_ = dnnl::memory::desc(to_dims(y.shape), dt::u8, act_tag(y));
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  try {
+    dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, k->src_md_,
+                                     k->dst_md_, {strides[0], strides[1]}, {ks[0], ks[1]}, {dil[0] - 1, dil[1] - 1},
+                                     {pads[0], pads[1]}, pad_r);
+    dnnl::pooling_v2_forward::primitive_desc pd(d, attr, ctx.engine);
+    k->prim_ = dnnl::pooling_v2_forward(pd);
+    k->scratch_ = pd.scratchpad_desc().get_size();
+    k->impl_ = pd.impl_info_str();
+  } catch (const dnnl::error& e) {
+    return unsupported("op '" + op.name + "' (MaxPool): oneDNN has no u8 pooling for it: " + e.what());
+  }
+  return std::unique_ptr<OpKernel>(std::move(k));
+}
+
+}  // namespace edgeq::runtime::detail
