@@ -99,6 +99,13 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
     });
   });
 });
+// report.html#sort=ops:13 opens with that table sorted by that column.
+(function () {
+  var m = /^#sort=(\w+):(\d+)$/.exec(location.hash);
+  var table = m && document.getElementById(m[1]);
+  var th = table && table.querySelectorAll('thead th')[+m[2]];
+  if (th) th.click();
+})();
 )";
 
 std::string strip_prolog(const std::string& svg) {
