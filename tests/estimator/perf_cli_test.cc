@@ -138,3 +138,38 @@ TEST_F(PerfCli, BadTargetProfile) {
 }
 
 }  // namespace
+
+namespace {
+
+// --calibrate-target measures the host with the runtime's kernels and writes a profile
+// that loads and that perf then uses.
+TEST_F(PerfCli, CalibrateTarget) {
+  std::string profile = (dir_ / "measured" / "host_profile.json").string();
+  CliResult r = run_cli("perf --calibrate-target --calibration-runs 2 --target-profile " + profile);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("QConv 3x3 64"), std::string::npos) << r.out;
+  auto p = edgeq::estimator::load_profile(profile);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->name, "host");
+  EXPECT_NE(p->description.find("measured"), std::string::npos);
+  // Peaks and bandwidths are what the benchmarks reached: positive, and int8 convolutions
+  // beat the float reference kernels.
+  EXPECT_GT(p->core.int8_macs_per_s, p->core.fp32_flops_per_s);
+  EXPECT_GT(p->core.memory_bandwidth_bytes_per_s, 1e8);
+  EXPECT_GT(p->shared_memory_bandwidth_bytes_per_s, 1e8);
+  EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kConv)].points.size(), 1u);
+  EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kQuantize)].points.size(), 1u);
+
+  CliResult e = run_cli("perf " + bin_ + " --json --target-profile " + profile + " --output-dir " +
+                            (dir_ / "pr").string(), false);
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j["target_profile"]["source"], profile);
+  EXPECT_GT(j["summary"]["latency_ms"].get<double>(), 0);
+}
+
+TEST_F(PerfCli, NoModel) {
+  expect_one_sentence(run_cli("perf"), "no model given");
+}
+
+}  // namespace

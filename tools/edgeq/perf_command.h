@@ -1,5 +1,6 @@
 // `edgeq perf`: the static performance estimate of a compiled model (.bin): prints latency,
 // FPS, DDR traffic and the costliest ops, writes <output-dir>/<prefix>/<prefix>.{html,json,svg,png}.
+// `edgeq perf --calibrate-target` measures this machine's profile first.
 #pragma once
 
 #include <string>
@@ -15,6 +16,9 @@ struct PerfFlags {
   std::string output_dir = "perf_result";
   std::string target_profile;              // "" → measured host profile, else built-in host
   bool json = false;
+  // Measure the host profile and write it (to target_profile, or the default location).
+  bool calibrate_target = false;
+  int calibration_runs = 15;
 };
 
 void add_perf(CLI::App& app, PerfFlags& flags);
