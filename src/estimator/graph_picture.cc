@@ -185,10 +185,14 @@ std::string to_dot(const format::Program& p, const Estimate& e, const PictureOpt
   return o.str();
 }
 
-Status render_dot(const std::string& dot_text, const std::vector<std::pair<std::string, std::string>>& outputs) {
+int picture_nodes(const Estimate& e, const PictureOptions& opt) {
+  return static_cast<int>(group_ops(e, opt).nodes.size());
+}
+
+Status render_dot(const std::string& dot_text, const std::vector<DotOutput>& outputs) {
   namespace fs = std::filesystem;
   if (outputs.empty()) return {};
-  std::string dot_path = outputs.front().second + ".dot.tmp";
+  std::string dot_path = outputs.front().path + ".dot.tmp";
   {
     std::ofstream f(dot_path, std::ios::binary);
     f << dot_text;
@@ -198,8 +202,10 @@ Status render_dot(const std::string& dot_text, const std::vector<std::pair<std::
   std::string dot = env && *env ? env : "dot";
   std::vector<pid_t> pids;
   Status status;
-  for (const auto& [format, path] : outputs) {
-    std::vector<std::string> args = {dot, "-T" + format, "-o", path, dot_path};
+  for (const DotOutput& out : outputs) {
+    std::vector<std::string> args = {dot, "-T" + out.format, "-o", out.path};
+    args.insert(args.end(), out.args.begin(), out.args.end());
+    args.push_back(dot_path);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -221,7 +227,7 @@ Status render_dot(const std::string& dot_text, const std::vector<std::pair<std::
     int ws = 0;
     while (waitpid(pids[i], &ws, 0) < 0 && errno == EINTR) {}
     if (status.ok() && (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0))
-      status = internal_error("Graphviz's " + dot + " failed to draw " + outputs[i].second + ".");
+      status = internal_error("Graphviz's " + dot + " failed to draw " + outputs[i].path + ".");
   }
   std::error_code ec;
   fs::remove(dot_path, ec);

@@ -4,7 +4,7 @@
 // instead, so a large model stays legible.
 //
 //   std::string dot = estimator::to_dot(program, estimate);
-//   EDGEQ_RETURN_IF_ERROR(estimator::render_dot(dot, {{"svg", "m.svg"}, {"png", "m.png"}}));
+//   EDGEQ_RETURN_IF_ERROR(estimator::render_dot(dot, {{"svg", "m.svg", {}}, {"png", "m.png", {}}}));
 #pragma once
 
 #include <string>
@@ -28,9 +28,17 @@ struct PictureOptions {
 std::string to_dot(const format::Program& program, const Estimate& estimate,
                    const PictureOptions& options = {});
 
-// Runs Graphviz's `dot` (from PATH, or $EDGEQ_DOT) once per (format, output path) pair,
-// all at once. Fails with one sentence when dot is missing or fails.
-Status render_dot(const std::string& dot_text,
-                  const std::vector<std::pair<std::string, std::string>>& outputs);
+// Node count of the picture to_dot draws (ops, or blocks of ops).
+int picture_nodes(const Estimate& estimate, const PictureOptions& options = {});
+
+struct DotOutput {
+  std::string format;             // "svg", "png"
+  std::string path;
+  std::vector<std::string> args;  // more dot flags, e.g. "-Gdpi=72"
+};
+
+// Runs Graphviz's `dot` (from PATH, or $EDGEQ_DOT) once per output, all at once. Fails
+// with one sentence when dot is missing or fails.
+Status render_dot(const std::string& dot_text, const std::vector<DotOutput>& outputs);
 
 }  // namespace edgeq::estimator
