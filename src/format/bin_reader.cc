@@ -8,6 +8,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include "format/bin.h"
 #include "format/crc32c.h"
@@ -26,9 +27,15 @@ using FbStrings = FbVector<flatbuffers::Offset<flatbuffers::String>>;
 // Absent strings and vectors (a writer may omit empty ones) read as empty.
 std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
+// Scalar vectors are stored little-endian, as the (little-endian) host holds them, and
+// the verifier has checked their alignment: one copy, not an element-wise walk.
 template <typename T>
 std::vector<T> vec(const FbVector<T>* v) {
-  return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>();
+  static_assert(std::is_arithmetic_v<T> && flatbuffers::is_scalar<T>::value);
+  static_assert(FLATBUFFERS_LITTLEENDIAN, "the .bin reader assumes a little-endian host");
+  if (!v || v->size() == 0) return {};
+  const T* first = reinterpret_cast<const T*>(v->Data());
+  return std::vector<T>(first, first + v->size());
 }
 
 std::vector<std::string> strings(const FbStrings* v) {

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "compiler/compiler.h"
+#include "exec/interpreter.h"
 #include "ir/expand.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
@@ -15,6 +16,8 @@
 #include "quant/quantize.h"
 #include "tests/common/zoo.h"
 #include "tests/compiler/program_check.h"
+#include "tests/compiler/program_eval.h"
+#include "tests/quant/quant_test_util.h"
 
 namespace edgeq::compiler {
 namespace {
@@ -49,6 +52,33 @@ void expect_accelerator_nodes_lowered(const ir::Graph& g, const format::Program&
     const format::Op& op = p.ops[it->second];
     EXPECT_TRUE(is_int8_type(op.type)) << n.name << " became " << op.type;
     EXPECT_EQ(test::placement_of_op(p, it->second), format::Placement::kAccelerator) << n.name;
+  }
+}
+
+// The program, evaluated op by op on its own arena plan, gives the quantized graph's
+// outputs: same argmax, and within one output quantization step on >= 99.9% of elements.
+void expect_program_matches_graph(const ir::Graph& q, const format::Program& p, const std::map<std::string, Tensor>& feeds,
+                                  const std::map<std::string, Tensor>& expected) {
+  test::ProgramEval eval(p);
+  auto got = eval.run(feeds);
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  for (const auto& [name, want] : expected) {
+    ASSERT_TRUE(got->count(name)) << name;
+    const Tensor& have = got->at(name);
+    ASSERT_EQ(have.shape(), want.shape()) << name;
+    const ir::ValueInfo* info = q.value_info(name);
+    const double step = info && info->quant ? info->quant->scale[0] : 1e-6;
+    int64_t off = 0;
+    double worst = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      const double d = std::abs(have.at_double(i) - want.at_double(i));
+      worst = std::max(worst, d);
+      off += d > step * 1.001;
+    }
+    EXPECT_LE(static_cast<double>(off), 0.001 * static_cast<double>(want.numel()))
+        << name << ": " << off << " of " << want.numel() << " elements differ by more than one step (" << step
+        << "), worst " << worst;
+    EXPECT_EQ(quant::test::argmax(have), quant::test::argmax(want)) << name;
   }
 }
 
@@ -112,6 +142,21 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
   EXPECT_EQ(back->tensors.size(), p3->tensors.size());
   EXPECT_EQ(back->ops.size(), p3->ops.size());
   EXPECT_EQ(back->arena_bytes, p3->arena_bytes);
+
+  // Both programs compute what the quantized graph computes.
+  const auto feeds = quant::test::random_feeds(*q, 1, 21)[0];
+  auto interp = exec::Interpreter::create(*q);
+  ASSERT_TRUE(interp.ok()) << interp.status().to_string();
+  std::map<std::string, Tensor> expected;
+  ASSERT_TRUE((*interp)->run(feeds, &expected).ok());
+  {
+    SCOPED_TRACE("O0");
+    expect_program_matches_graph(*q, *p0, feeds, expected);
+  }
+  {
+    SCOPED_TRACE("O3 fast-perf");
+    expect_program_matches_graph(*q, *p3, feeds, expected);
+  }
 
   const nlohmann::json report = subgraphs_json(*q, *p3);
   EXPECT_EQ(report["nodes"].size(), q->nodes.size());
