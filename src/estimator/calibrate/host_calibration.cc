@@ -323,8 +323,9 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   // Shared DDR bandwidth: the largest QAdd on every core at once.
   format::Program big = unary_program("QAdd", 64, opt.quick ? 64 : 128, DType::kUInt8, DType::kUInt8);
   StatusOr<double> shared = parallel_bandwidth(big, p.core_count, opt.quick ? 5 : 20);
-  if (shared.ok() && *shared > 0) p.shared_memory_bandwidth_bytes_per_s = *shared;
-  else p.shared_memory_bandwidth_bytes_per_s = p.core.memory_bandwidth_bytes_per_s * p.core_count;
+  // All cores together reach at least what one core reaches alone; less means other jobs
+  // were running during the measurement.
+  p.shared_memory_bandwidth_bytes_per_s = std::max(shared.ok() ? *shared : 0.0, p.core.memory_bandwidth_bytes_per_s);
 
   struct KindAxis { OpKind kind; CurveAxis axis; bool cpu; };
   for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte, false},
