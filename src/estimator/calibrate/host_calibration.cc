@@ -234,22 +234,17 @@ std::vector<std::pair<double, double>> fit_curve(const std::vector<Sample>& samp
   return pts;
 }
 
-}  // namespace
+struct Case {
+  std::string what;
+  format::Program prog;
+};
 
-StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
-  TargetProfile p = builtin_host_profile();
-  if (opt.core_count > 0) p.core_count = opt.core_count;
-  p.source = "measured";
-  p.description = "measured on this machine by edgeq perf --calibrate-target";
-  auto say = [&](const std::string& s) { if (opt.progress) opt.progress(s); };
-  int saved_threads = omp_get_max_threads();
-  omp_set_num_threads(1);
-
-  struct Case { std::string what; format::Program prog; };
+// The grid: dense, depthwise and 1x1 convs at two sizes, FC layers, then each other kind
+// over 1K..1M elements, a CPU conv, and the two tiniest ops (the per-op overheads).
+std::vector<Case> benchmark_cases(bool quick) {
   std::vector<Case> cases;
-  std::vector<int64_t> hws = opt.quick ? std::vector<int64_t>{28} : std::vector<int64_t>{56, 14};
-  for (int64_t hw : hws) {
-    for (int64_t c : opt.quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256}) {
+  for (int64_t hw : quick ? std::vector<int64_t>{28} : std::vector<int64_t>{56, 14}) {
+    for (int64_t c : quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256}) {
       cases.push_back({"QConv 1x1 " + std::to_string(c), conv_program(c, c, hw, 1, 1)});
       cases.push_back({"QConv 3x3 " + std::to_string(c), conv_program(c, c, hw, 3, 1)});
       cases.push_back({"QConv dw3x3 " + std::to_string(c), conv_program(c, c, hw, 3, c)});
@@ -257,47 +252,31 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   }
   for (int64_t n : {256, 1000}) cases.push_back({"QGemm 1x1024x" + std::to_string(n), gemm_program(1, 1024, n)});
   cases.push_back({"QGemm 64x512x512", gemm_program(64, 512, 512)});
-  std::vector<int64_t> sizes = opt.quick ? std::vector<int64_t>{8, 64} : std::vector<int64_t>{4, 16, 64, 128};
-  for (int64_t hw : sizes) {
+  Attributes mp, ro, tr;
+  mp.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.set("strides", std::vector<int64_t>{2, 2});
+  ro.set("to_layout", std::string("NCHW"));
+  tr.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+  const Placement acc = Placement::kAccelerator, cpu = Placement::kCpu;
+  for (int64_t hw : quick ? std::vector<int64_t>{8, 64} : std::vector<int64_t>{4, 16, 64, 128}) {
     std::string s = " 64x" + std::to_string(hw) + "x" + std::to_string(hw);
     cases.push_back({"QAdd" + s, unary_program("QAdd", 64, hw, DType::kUInt8, DType::kUInt8)});
-    Attributes mp;
-    mp.set("kernel_shape", std::vector<int64_t>{2, 2});
-    mp.set("strides", std::vector<int64_t>{2, 2});
-    cases.push_back({"MaxPool" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, Placement::kAccelerator, mp)});
-    Attributes ro;
-    ro.set("to_layout", std::string("NCHW"));
-    cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, Placement::kAccelerator, ro)});
+    cases.push_back({"MaxPool" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp)});
+    cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, acc, ro)});
     cases.push_back({"Quantize" + s, unary_program("Quantize", 64, hw, DType::kFloat32, DType::kUInt8)});
-    cases.push_back({"Sigmoid (CPU)" + s, unary_program("Sigmoid", 64, hw, DType::kFloat32, DType::kFloat32, Placement::kCpu)});
-    Attributes tr;
-    tr.set("perm", std::vector<int64_t>{0, 2, 3, 1});
-    cases.push_back({"Transpose (CPU)" + s, unary_program("Transpose", 64, hw, DType::kFloat32, DType::kFloat32, Placement::kCpu, tr)});
+    cases.push_back({"Sigmoid (CPU)" + s, unary_program("Sigmoid", 64, hw, DType::kFloat32, DType::kFloat32, cpu)});
+    cases.push_back({"Transpose (CPU)" + s, unary_program("Transpose", 64, hw, DType::kFloat32, DType::kFloat32, cpu, tr)});
   }
-  for (int64_t c : opt.quick ? std::vector<int64_t>{16} : std::vector<int64_t>{16, 64})
+  for (int64_t c : quick ? std::vector<int64_t>{16} : std::vector<int64_t>{16, 64})
     cases.push_back({"Conv (CPU) 3x3 " + std::to_string(c), cpu_conv_program(c, c, 14, 3)});
-  // Overheads: the smallest ops there are.
   cases.push_back({"tiny QAdd", unary_program("QAdd", 8, 1, DType::kUInt8, DType::kUInt8)});
-  cases.push_back({"tiny Sigmoid (CPU)", unary_program("Sigmoid", 8, 1, DType::kFloat32, DType::kFloat32, Placement::kCpu)});
+  cases.push_back({"tiny Sigmoid (CPU)", unary_program("Sigmoid", 8, 1, DType::kFloat32, DType::kFloat32, cpu)});
+  return cases;
+}
 
-  std::vector<Sample> samples;
-  std::vector<std::string> skipped;
-  Sample tiny_acc, tiny_cpu;
-  for (Case& c : cases) {
-    StatusOr<Sample> s = measure(c.prog, opt);
-    if (!s.ok()) {
-      skipped.push_back(c.what + ": " + s.status().message());
-      say("  skipped " + c.what + ": " + s.status().message());
-      continue;
-    }
-    say("  " + c.what + ": " + std::to_string(s->op_s * 1e3) + " ms");
-    if (c.what == "tiny QAdd") tiny_acc = *s;
-    else if (c.what == "tiny Sigmoid (CPU)") tiny_cpu = *s;
-    else samples.push_back(*s);
-  }
-  omp_set_num_threads(saved_threads);
-
-  // Peaks: the best throughput any benchmark reached.
+// Peaks and bandwidths: the best throughput any benchmark reached; overheads from the
+// tiniest ops.
+Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, const Sample& tiny_cpu, TargetProfile& p) {
   double int8_peak = 0, fp32_peak = 0, ddr_bw = 0, cache_bw = 0;
   p.core.l2_cache_bytes = l2_cache_bytes();
   for (const Sample& s : samples) {
@@ -305,9 +284,9 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
     if (s.kind == OpKind::kConv || s.kind == OpKind::kGemm) int8_peak = std::max(int8_peak, s.counts.work / s.op_s);
     if (s.kind == OpKind::kCpuMatmul) fp32_peak = std::max(fp32_peak, s.counts.work / s.op_s);
     if (s.kind == OpKind::kElementwise || s.kind == OpKind::kDataMovement) {
-      double bw = static_cast<double>(s.counts.bytes()) / s.op_s;
-      (static_cast<double>(s.counts.bytes()) > p.core.l2_cache_bytes ? ddr_bw : cache_bw) =
-          std::max(static_cast<double>(s.counts.bytes()) > p.core.l2_cache_bytes ? ddr_bw : cache_bw, bw);
+      double bytes = static_cast<double>(s.counts.bytes());
+      double& best = bytes > p.core.l2_cache_bytes ? ddr_bw : cache_bw;
+      best = std::max(best, bytes / s.op_s);
     }
   }
   if (int8_peak <= 0) return internal_error("calibration measured no int8 convolution; the runtime refused every benchmark.");
@@ -319,34 +298,63 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   p.cpu_op_overhead_s = std::max(tiny_cpu.op_s, 0.0);
   p.frame_overhead_s = std::max(tiny_acc.frame_s - tiny_acc.op_s, 0.0);
   p.segment_switch_overhead_s = 0;  // not separable from the op overheads by these benchmarks
+  return {};
+}
 
-  // Shared DDR bandwidth: the largest QAdd on every core at once.
-  format::Program big = unary_program("QAdd", 64, opt.quick ? 64 : 128, DType::kUInt8, DType::kUInt8);
-  StatusOr<double> shared = parallel_bandwidth(big, p.core_count, opt.quick ? 5 : 20);
-  // All cores together reach at least what one core reaches alone; less means other jobs
-  // were running during the measurement.
-  p.shared_memory_bandwidth_bytes_per_s = std::max(shared.ok() ? *shared : 0.0, p.core.memory_bandwidth_bytes_per_s);
-
-  struct KindAxis { OpKind kind; CurveAxis axis; bool cpu; };
-  for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte, false},
-                     KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte, false},
-                     KindAxis{OpKind::kGemm, CurveAxis::kMacsPerByte, false},
-                     KindAxis{OpKind::kElementwise, CurveAxis::kElements, false},
-                     KindAxis{OpKind::kPool, CurveAxis::kElements, false},
-                     KindAxis{OpKind::kDataMovement, CurveAxis::kElements, false},
-                     KindAxis{OpKind::kQuantize, CurveAxis::kElements, false},
-                     KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte, true},
-                     KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements, true},
-                     KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements, true}}) {
-    double peak = k.cpu ? p.core.fp32_flops_per_s : p.core.int8_macs_per_s;
-    double overhead = k.cpu ? p.cpu_op_overhead_s : p.accelerator_op_overhead_s;
+void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
+  struct KindAxis { OpKind kind; CurveAxis axis; };
+  for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte},
+                     KindAxis{OpKind::kGemm, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kElementwise, CurveAxis::kElements},
+                     KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
+                     KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
+                     KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements},
+                     KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements}}) {
+    bool cpu = is_cpu_kind(k.kind);
+    double peak = cpu ? p.core.fp32_flops_per_s : p.core.int8_macs_per_s;
+    double overhead = cpu ? p.cpu_op_overhead_s : p.accelerator_op_overhead_s;
     auto pts = fit_curve(samples, k.kind, k.axis, peak, overhead);
     if (pts.empty()) continue;  // keep the built-in curve for a kind no benchmark measured
-    EfficiencyCurve& c = p.efficiency[static_cast<int>(k.kind)];
-    c.axis = k.axis;
-    c.points = pts;
+    p.efficiency[static_cast<int>(k.kind)] = {k.axis, pts};
   }
-  // QResize keeps its built-in curve: no benchmark above measures it.
+  // QResize keeps its built-in curve: no benchmark measures it.
+}
+
+}  // namespace
+
+StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
+  TargetProfile p = builtin_host_profile();
+  if (opt.core_count > 0) p.core_count = opt.core_count;
+  p.source = "measured";
+  p.description = "measured on this machine by edgeq perf --calibrate-target";
+  auto say = [&](const std::string& s) { if (opt.progress) opt.progress(s); };
+  int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+
+  std::vector<Sample> samples;
+  int skipped = 0;
+  Sample tiny_acc, tiny_cpu;
+  for (Case& c : benchmark_cases(opt.quick)) {
+    StatusOr<Sample> s = measure(c.prog, opt);
+    if (!s.ok()) {
+      ++skipped;
+      say("  skipped " + c.what + ": " + s.status().message());
+      continue;
+    }
+    say("  " + c.what + ": " + std::to_string(s->op_s * 1e3) + " ms");
+    if (c.what == "tiny QAdd") tiny_acc = *s;
+    else if (c.what == "tiny Sigmoid (CPU)") tiny_cpu = *s;
+    else samples.push_back(*s);
+  }
+  omp_set_num_threads(saved_threads);
+  EDGEQ_RETURN_IF_ERROR(fit_peaks(samples, tiny_acc, tiny_cpu, p));
+
+  // Shared DDR bandwidth: a 3 MB QAdd on every core at once. All cores together reach at
+  // least what one core reaches alone; less means other jobs ran during the measurement.
+  format::Program big = unary_program("QAdd", 64, opt.quick ? 64 : 128, DType::kUInt8, DType::kUInt8);
+  StatusOr<double> shared = parallel_bandwidth(big, p.core_count, opt.quick ? 5 : 20);
+  p.shared_memory_bandwidth_bytes_per_s = std::max(shared.ok() ? *shared : 0.0, p.core.memory_bandwidth_bytes_per_s);
+
+  fit_curves(samples, p);
 
   // One layer split over every core: the speed each core keeps.
   if (p.core_count > 1) {
@@ -362,8 +370,9 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   say("  int8 peak " + std::to_string(p.core.int8_macs_per_s / 1e9) + " GMAC/s, fp32 peak " +
       std::to_string(p.core.fp32_flops_per_s / 1e9) + " GFLOP/s, DDR " +
       std::to_string(p.core.memory_bandwidth_bytes_per_s / 1e9) + " GB/s per core, " +
-      std::to_string(p.shared_memory_bandwidth_bytes_per_s / 1e9) + " GB/s shared");
-  if (!skipped.empty()) say("  " + std::to_string(skipped.size()) + " benchmarks skipped");
+      std::to_string(p.shared_memory_bandwidth_bytes_per_s / 1e9) + " GB/s shared, multi-core efficiency " +
+      std::to_string(p.multi_core_efficiency));
+  if (skipped) say("  " + std::to_string(skipped) + " benchmarks skipped");
   return p;
 }
 
