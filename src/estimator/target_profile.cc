@@ -254,6 +254,7 @@ StatusOr<TargetProfile> parse_profile(std::string_view json_text, const std::str
     EDGEQ_ASSIGN_OR_RETURN(const json* c, r.member(*eff, "efficiency", key, json::value_t::object));
     EDGEQ_ASSIGN_OR_RETURN(p.efficiency[static_cast<int>(k)], parse_curve(r, *c, "efficiency." + key));
   }
+  if (auto cal = doc.find("calibration"); cal != doc.end()) p.calibration_json = cal->dump();
   for (const auto& [k, v] : eff->items()) {
     bool known = std::any_of(kAllKinds.begin(), kAllKinds.end(), [&](OpKind kind) { return op_kind_name(kind) == k; });
     if (!known) return r.error("efficiency." + k, "is not a known op kind (a misspelling?)");
@@ -298,6 +299,10 @@ std::string profile_to_json(const TargetProfile& p) {
         {"frame_s", p.frame_overhead_s}}},
       {"efficiency", eff},
   };
+  if (!p.calibration_json.empty()) {
+    json cal = json::parse(p.calibration_json, nullptr, /*allow_exceptions=*/false);
+    if (!cal.is_discarded()) doc["calibration"] = cal;
+  }
   return doc.dump(2) + "\n";
 }
 

@@ -74,6 +74,8 @@ struct TargetProfile {
   double segment_switch_overhead_s = 0;  // each change of placement between segments
   double frame_overhead_s = 0;           // fixed cost of one frame (submit, sync)
   std::array<EfficiencyCurve, kNumOpKinds> efficiency;
+  // Optional: the measurements a calibration fitted (JSON text, kept as written).
+  std::string calibration_json;
 
   double efficiency_for(OpKind kind, double macs_per_byte, double channels, double elements) const;
 };

@@ -159,6 +159,10 @@ TEST_F(PerfCli, CalibrateTarget) {
   EXPECT_GT(p->shared_memory_bandwidth_bytes_per_s, 1e8);
   EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kConv)].points.size(), 1u);
   EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kQuantize)].points.size(), 1u);
+  // Every benchmark is recorded with its time.
+  auto cal = nlohmann::json::parse(p->calibration_json);
+  ASSERT_GT(cal["benchmarks"].size(), 30u);
+  for (const auto& b : cal["benchmarks"]) EXPECT_GT(b["op_ms"].get<double>(), 0) << b["benchmark"];
 
   CliResult e = run_cli("perf " + bin_ + " --json --target-profile " + profile + " --output-dir " +
                             (dir_ / "pr").string(), false);

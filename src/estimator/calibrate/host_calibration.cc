@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "estimator/op_counts.h"
 #include "format/program.h"
 #include "runtime/executable.h"
@@ -139,6 +141,7 @@ format::Program cpu_conv_program(int64_t c, int64_t o, int64_t hw, int64_t k) {
 }
 
 struct Sample {
+  std::string what;
   OpKind kind;
   OpCounts counts;
   double op_s = 0;     // median op time (runtime profile)
@@ -340,6 +343,7 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
       say("  skipped " + c.what + ": " + s.status().message());
       continue;
     }
+    s->what = c.what;
     say("  " + c.what + ": " + std::to_string(s->op_s * 1e3) + " ms");
     if (c.what == "tiny QAdd") tiny_acc = *s;
     else if (c.what == "tiny Sigmoid (CPU)") tiny_cpu = *s;
@@ -373,6 +377,12 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
       std::to_string(p.shared_memory_bandwidth_bytes_per_s / 1e9) + " GB/s shared, multi-core efficiency " +
       std::to_string(p.multi_core_efficiency));
   if (skipped) say("  " + std::to_string(skipped) + " benchmarks skipped");
+
+  nlohmann::json record = nlohmann::json::array();
+  for (const Sample& s : samples)
+    record.push_back({{"benchmark", s.what}, {"kind", std::string(op_kind_name(s.kind))}, {"op_ms", s.op_s * 1e3},
+                      {"macs", s.counts.macs}, {"bytes", s.counts.bytes()}, {"elements", s.counts.output_elements}});
+  p.calibration_json = nlohmann::json{{"runs", opt.runs}, {"benchmarks", record}}.dump();
   return p;
 }
 
