@@ -156,6 +156,14 @@ std::string to_html(const Estimate& e, const std::string& svg) {
   row("Ops / segments", std::to_string(e.ops.size()) + " / " + std::to_string(e.segments.size()));
   h << "</tbody></table>\n";
 
+  h << "<h2>Costliest ops</h2>\n<ol id=\"costliest\">\n";
+  for (int i : e.costliest(10)) {
+    const OpEstimate& op = e.ops[i];
+    h << "<li>" << esc(op.name) << " (" << esc(op.type) << ", " << placement_name(op.counts.placement) << "): "
+      << fmt("%.4f ms", op.time_s * 1e3) << ", " << fmt("%.1f%%", 100 * op.time_s / lat) << "</li>\n";
+  }
+  h << "</ol>\n";
+
   h << "<h2>Picture</h2>\n<p class=\"legend\"><span style=\"background:" << kAcceleratorColor
     << ";color:white\">accelerator</span><span style=\"background:" << kCpuColor
     << "\">CPU</span><span style=\"border:1px dashed #333\">removed head/tail op (done outside the model)</span></p>\n";

@@ -94,6 +94,7 @@ TEST(Report, WritesFiveFilesWithBothColours) {
   EXPECT_EQ(count(html, "<tr class=\"accelerator\">"), 3u + 1u);  // 3 op rows + 1 segment row
   EXPECT_EQ(count(html, "<tr class=\"cpu\">"), 1u + 1u);
   EXPECT_NE(html.find("Softmax"), std::string::npos);
+  EXPECT_NE(html.find("<ol id=\"costliest\">\n<li>" + e->ops[e->costliest(1)[0]].name + " ("), std::string::npos);
 
   auto j = nlohmann::json::parse(slurp(files->json));
   EXPECT_EQ(j["ops"].size(), 4u);
