@@ -152,11 +152,13 @@ TEST_F(PerfCli, CalibrateTarget) {
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->name, "host");
   EXPECT_NE(p->description.find("measured"), std::string::npos);
-  // Peaks and bandwidths are what the benchmarks reached: positive, and int8 convolutions
-  // beat the float reference kernels.
+  // Peaks and bandwidths are what the benchmarks reached (on a busy machine, little):
+  // int8 convolutions beat the float reference kernels, all cores together reach at
+  // least one core's bandwidth, and the cache at least the DDR's.
   EXPECT_GT(p->core.int8_macs_per_s, p->core.fp32_flops_per_s);
-  EXPECT_GT(p->core.memory_bandwidth_bytes_per_s, 1e8);
-  EXPECT_GT(p->shared_memory_bandwidth_bytes_per_s, 1e8);
+  EXPECT_GT(p->core.memory_bandwidth_bytes_per_s, 0);
+  EXPECT_GE(p->shared_memory_bandwidth_bytes_per_s, p->core.memory_bandwidth_bytes_per_s);
+  EXPECT_GE(p->core.cache_bandwidth_bytes_per_s, p->core.memory_bandwidth_bytes_per_s);
   EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kConv)].points.size(), 1u);
   EXPECT_GT(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kQuantize)].points.size(), 1u);
   // Every benchmark is recorded with its time.

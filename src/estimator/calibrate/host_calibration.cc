@@ -296,7 +296,9 @@ Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, con
   p.core.int8_macs_per_s = int8_peak;
   if (fp32_peak > 0) p.core.fp32_flops_per_s = fp32_peak;
   if (ddr_bw > 0) p.core.memory_bandwidth_bytes_per_s = ddr_bw;
-  if (cache_bw > 0) p.core.cache_bandwidth_bytes_per_s = std::max(cache_bw, p.core.memory_bandwidth_bytes_per_s);
+  if (cache_bw > 0) p.core.cache_bandwidth_bytes_per_s = cache_bw;
+  // The cache is never slower than the DDR behind it.
+  p.core.cache_bandwidth_bytes_per_s = std::max(p.core.cache_bandwidth_bytes_per_s, p.core.memory_bandwidth_bytes_per_s);
   p.accelerator_op_overhead_s = std::max(tiny_acc.op_s, 0.0);
   p.cpu_op_overhead_s = std::max(tiny_cpu.op_s, 0.0);
   p.frame_overhead_s = std::max(tiny_acc.frame_s - tiny_acc.op_s, 0.0);
