@@ -13,7 +13,8 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler           # the .bin model file
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev   # configs, command lines, JSON
   libgtest-dev libgmock-dev                         # tests
-  graphviz                                          # pictures
+  graphviz                                          # pictures (edgeq perf)
+  chromium                                          # headless check of edgeq perf's HTML report
   libonnx-testdata                                  # ONNX operator conformance tests
   python3 python3-numpy python3-onnx python3-torch python3-torchvision  # test model export
   dataset-fashion-mnist                             # real data for accuracy tests

@@ -6,6 +6,7 @@
 #include "checker/checker.h"
 #include "onnx/onnx_io.h"
 #include "tools/edgeq/makertbin_command.h"
+#include "tools/edgeq/perf_command.h"
 #include "tools/edgeq/run_command.h"
 
 namespace {
@@ -87,10 +88,13 @@ int main(int argc, char** argv) {
   add_run(app, run);
   edgeq::tools::MakertbinFlags makertbin;
   add_makertbin(app, makertbin);
+  edgeq::tools::PerfFlags perf;
+  edgeq::tools::add_perf(app, perf);
   for (int i = 0; i < argc; ++i) makertbin.command_line += (i ? " " : "") + std::string(argv[i]);
   CLI11_PARSE(app, argc, argv);
   if (app.got_subcommand("checker")) return run_checker(checker);
   if (app.got_subcommand("run")) return edgeq::tools::run_model_command(run);
   if (app.got_subcommand("makertbin")) return edgeq::tools::run_makertbin_command(makertbin);
+  if (app.got_subcommand("perf")) return edgeq::tools::run_perf_command(perf);
   return kExitBadInput;
 }

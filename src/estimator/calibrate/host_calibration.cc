@@ -1,0 +1,391 @@
+#include "estimator/calibrate/host_calibration.h"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimator/op_counts.h"
+#include "format/program.h"
+#include "runtime/executable.h"
+
+namespace edgeq::estimator {
+namespace {
+
+using format::Layout;
+using format::Placement;
+
+// One-op (or few-op) programs with plausible quantization parameters and filled weights.
+class Bench {
+ public:
+  format::Program p;
+
+  int act(std::vector<int64_t> shape, DType dtype = DType::kUInt8) {
+    format::TensorDesc d;
+    d.name = "t" + std::to_string(p.tensors.size());
+    d.dtype = dtype;
+    d.shape = std::move(shape);
+    d.layout = d.shape.size() == 4 && dtype == DType::kUInt8 ? Layout::kNHWC : Layout::kPlain;
+    if (dtype == DType::kUInt8) d.quant = format::Quant{{0.05f}, {128}, -1};
+    d.arena_offset = end_;
+    end_ += (d.nbytes() + 63) / 64 * 64;
+    p.tensors.push_back(std::move(d));
+    return static_cast<int>(p.tensors.size()) - 1;
+  }
+  int constant(std::vector<int64_t> shape, DType dtype, std::optional<format::Quant> q = std::nullopt) {
+    format::TensorDesc d;
+    d.name = "c" + std::to_string(p.tensors.size());
+    d.dtype = dtype;
+    d.shape = std::move(shape);
+    d.is_constant = true;
+    d.quant = std::move(q);
+    d.data.resize(static_cast<size_t>(d.nbytes()));
+    uint32_t s = 12345;
+    for (auto& b : d.data) b = static_cast<uint8_t>((s = s * 1664525u + 1013904223u) >> 27);  // small values
+    p.tensors.push_back(std::move(d));
+    return static_cast<int>(p.tensors.size()) - 1;
+  }
+  void op(const std::string& type, std::vector<int32_t> in, std::vector<int32_t> out, Attributes a = {},
+          Placement placement = Placement::kAccelerator) {
+    format::Op o;
+    o.name = type + "_" + std::to_string(p.ops.size());
+    o.type = type;
+    o.inputs = std::move(in);
+    o.outputs = std::move(out);
+    o.attrs = std::move(a);
+    p.ops.push_back(std::move(o));
+    if (p.segments.empty() || p.segments.back().placement != placement)
+      p.segments.push_back({placement, static_cast<int32_t>(p.ops.size() - 1), 0});
+    ++p.segments.back().num_ops;
+  }
+  format::Program finish(int in, int out) {
+    p.inputs.push_back({in, p.tensors[in].name, {}});
+    p.outputs.push_back({out, p.tensors[out].name, {}});
+    p.arena_bytes = end_;
+    p.options.optimize_level = 3;
+    p.model_name = "calibration";
+    return p;
+  }
+
+ private:
+  int64_t end_ = 0;
+};
+
+format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_t group) {
+  Bench b;
+  int x = b.act({1, c, hw, hw});
+  format::Quant wq{std::vector<float>(o, 0.004f), std::vector<int32_t>(o, 0), 0};
+  int w = b.constant({o, c / group, k, k}, DType::kInt8, wq);
+  int bias = b.constant({o}, DType::kInt32);
+  int y = b.act({1, o, hw, hw});
+  b.p.tensors[y].quant = format::Quant{{0.5f}, {0}, -1};
+  Attributes a;
+  a.set("strides", std::vector<int64_t>{1, 1});
+  a.set("dilations", std::vector<int64_t>{1, 1});
+  a.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+  a.set("group", group);
+  a.set("kernel_shape", std::vector<int64_t>{k, k});
+  b.op("QConv", {x, w, bias}, {y}, a);
+  return b.finish(x, y);
+}
+
+format::Program gemm_program(int64_t m, int64_t k, int64_t n) {
+  Bench b;
+  int x = b.act({m, k});
+  format::Quant wq{std::vector<float>(n, 0.004f), std::vector<int32_t>(n, 0), 0};
+  int w = b.constant({n, k}, DType::kInt8, wq);
+  int bias = b.constant({n}, DType::kInt32);
+  int y = b.act({m, n});
+  b.op("QGemm", {x, w, bias}, {y});
+  return b.finish(x, y);
+}
+
+format::Program unary_program(const std::string& type, int64_t c, int64_t hw, DType in_t, DType out_t,
+                              Placement placement = Placement::kAccelerator, Attributes a = {}) {
+  Bench b;
+  int x = b.act({1, c, hw, hw}, in_t);
+  std::vector<int64_t> out_shape = {1, c, hw, hw};
+  if (type == "QGlobalAveragePool") out_shape = {1, c, 1, 1};
+  if (type == "MaxPool") out_shape = {1, c, hw / 2, hw / 2};
+  if (type == "Transpose") out_shape = {1, hw, hw, c};
+  int y = b.act(out_shape, out_t);
+  std::vector<int32_t> in = {x};
+  if (type == "QAdd") in.push_back(b.act({1, c, hw, hw}, in_t));
+  if (type == "Reorder") b.p.tensors[y].layout = Layout::kPlain;
+  if (type == "Quantize") b.p.tensors[y].layout = b.p.tensors[x].layout;
+  b.op(type, in, {y}, a, placement);
+  return b.finish(x, y);
+}
+
+format::Program cpu_conv_program(int64_t c, int64_t o, int64_t hw, int64_t k) {
+  Bench b;
+  int x = b.act({1, c, hw, hw}, DType::kFloat32);
+  int w = b.constant({o, c, k, k}, DType::kFloat32);
+  int y = b.act({1, o, hw, hw}, DType::kFloat32);
+  Attributes a;
+  a.set("kernel_shape", std::vector<int64_t>{k, k});
+  a.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+  b.op("Conv", {x, w}, {y}, a, Placement::kCpu);
+  return b.finish(x, y);
+}
+
+struct Sample {
+  std::string what;
+  OpKind kind;
+  OpCounts counts;
+  double op_s = 0;     // median op time (runtime profile)
+  double frame_s = 0;  // median Instance::run wall time
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+StatusOr<Sample> measure(const format::Program& prog, const CalibrationOptions& opt) {
+  EDGEQ_ASSIGN_OR_RETURN(auto exe, runtime::Executable::create(prog));
+  EDGEQ_ASSIGN_OR_RETURN(auto inst, runtime::Instance::create(exe));
+  std::memset(inst->input(0), 128, exe->input_bytes(0));
+  std::vector<double> op_s, frame_s;
+  for (int r = 0; r < opt.warmup + opt.runs; ++r) {
+    runtime::FrameProfile fp;
+    auto t0 = std::chrono::steady_clock::now();
+    EDGEQ_RETURN_IF_ERROR(inst->run(&fp));
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r < opt.warmup) continue;
+    double sum = 0;
+    for (double ms : fp.op_ms) sum += ms * 1e-3;
+    op_s.push_back(sum);
+    frame_s.push_back(wall);
+  }
+  Sample s;
+  s.counts = count_op(prog, 0, prog.segments[0].placement);
+  s.kind = s.counts.kind;
+  s.op_s = median(op_s);
+  s.frame_s = median(frame_s);
+  return s;
+}
+
+// Aggregate bytes/s of `threads` instances of `prog` running at once, one thread each.
+StatusOr<double> parallel_bandwidth(const format::Program& prog, int threads, int runs) {
+  EDGEQ_ASSIGN_OR_RETURN(auto exe, runtime::Executable::create(prog));
+  std::vector<std::unique_ptr<runtime::Instance>> inst;
+  for (int i = 0; i < threads; ++i) {
+    EDGEQ_ASSIGN_OR_RETURN(auto in, runtime::Instance::create(exe));
+    std::memset(in->input(0), 128, exe->input_bytes(0));
+    inst.push_back(std::move(in));
+  }
+  // Every thread warms its instance up, then all start timing together.
+  std::barrier start(threads + 1);
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i)
+    pool.emplace_back([&, i] {
+      omp_set_num_threads(1);
+      for (int r = 0; r < 3; ++r) (void)inst[i]->run();
+      start.arrive_and_wait();
+      for (int r = 0; r < runs; ++r) (void)inst[i]->run();
+    });
+  start.arrive_and_wait();
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto& t : pool) t.join();
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double bytes = static_cast<double>(count_op(prog, 0, Placement::kAccelerator).bytes());
+  return bytes * threads * runs / s;
+}
+
+double l2_cache_bytes() {
+  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index2/size");
+  std::string s;
+  if (f >> s && !s.empty()) {
+    double v = std::atof(s.c_str());
+    if (s.back() == 'K') v *= 1024;
+    if (s.back() == 'M') v *= 1024 * 1024;
+    if (v > 0) return v;
+  }
+  long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return v > 0 ? static_cast<double>(v) : 1 << 20;
+}
+
+// Efficiency points of one kind: the fraction of `peak` each sample reached, on the
+// kind's axis, after the per-op overhead. Equal x are averaged; at least one point.
+std::vector<std::pair<double, double>> fit_curve(const std::vector<Sample>& samples, OpKind kind, CurveAxis axis,
+                                                 double peak, double overhead) {
+  std::map<double, std::vector<double>> by_x;
+  for (const Sample& s : samples) {
+    if (s.kind != kind || s.counts.work <= 0) continue;
+    double bytes = static_cast<double>(s.counts.bytes());
+    double x = axis == CurveAxis::kMacsPerByte ? (s.counts.macs > 0 ? s.counts.macs : s.counts.work) / bytes
+             : axis == CurveAxis::kChannels ? static_cast<double>(s.counts.channels)
+                                            : static_cast<double>(s.counts.output_elements);
+    double t = std::max(s.op_s - overhead, s.op_s * 0.05);
+    double eff = std::clamp(s.counts.work / (peak * t), 1e-4, 1.0);
+    by_x[std::max(x, 1e-6)].push_back(eff);
+  }
+  std::vector<std::pair<double, double>> pts;
+  for (auto& [x, v] : by_x) pts.emplace_back(x, median(v));
+  return pts;
+}
+
+struct Case {
+  std::string what;
+  format::Program prog;
+};
+
+// The grid: dense, depthwise and 1x1 convs at two sizes, FC layers, then each other kind
+// over 1K..1M elements, a CPU conv, and the two tiniest ops (the per-op overheads).
+std::vector<Case> benchmark_cases(bool quick) {
+  std::vector<Case> cases;
+  for (int64_t hw : quick ? std::vector<int64_t>{28} : std::vector<int64_t>{56, 14}) {
+    for (int64_t c : quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256}) {
+      cases.push_back({"QConv 1x1 " + std::to_string(c), conv_program(c, c, hw, 1, 1)});
+      cases.push_back({"QConv 3x3 " + std::to_string(c), conv_program(c, c, hw, 3, 1)});
+      cases.push_back({"QConv dw3x3 " + std::to_string(c), conv_program(c, c, hw, 3, c)});
+    }
+  }
+  for (int64_t n : {256, 1000}) cases.push_back({"QGemm 1x1024x" + std::to_string(n), gemm_program(1, 1024, n)});
+  cases.push_back({"QGemm 64x512x512", gemm_program(64, 512, 512)});
+  Attributes mp, ro, tr;
+  mp.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.set("strides", std::vector<int64_t>{2, 2});
+  ro.set("to_layout", std::string("NCHW"));
+  tr.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+  const Placement acc = Placement::kAccelerator, cpu = Placement::kCpu;
+  for (int64_t hw : quick ? std::vector<int64_t>{8, 64} : std::vector<int64_t>{4, 16, 64, 128}) {
+    std::string s = " 64x" + std::to_string(hw) + "x" + std::to_string(hw);
+    cases.push_back({"QAdd" + s, unary_program("QAdd", 64, hw, DType::kUInt8, DType::kUInt8)});
+    cases.push_back({"MaxPool" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp)});
+    cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, acc, ro)});
+    cases.push_back({"Quantize" + s, unary_program("Quantize", 64, hw, DType::kFloat32, DType::kUInt8)});
+    cases.push_back({"Sigmoid (CPU)" + s, unary_program("Sigmoid", 64, hw, DType::kFloat32, DType::kFloat32, cpu)});
+    cases.push_back({"Transpose (CPU)" + s, unary_program("Transpose", 64, hw, DType::kFloat32, DType::kFloat32, cpu, tr)});
+  }
+  for (int64_t c : quick ? std::vector<int64_t>{16} : std::vector<int64_t>{16, 64})
+    cases.push_back({"Conv (CPU) 3x3 " + std::to_string(c), cpu_conv_program(c, c, 14, 3)});
+  cases.push_back({"tiny QAdd", unary_program("QAdd", 8, 1, DType::kUInt8, DType::kUInt8)});
+  cases.push_back({"tiny Sigmoid (CPU)", unary_program("Sigmoid", 8, 1, DType::kFloat32, DType::kFloat32, cpu)});
+  return cases;
+}
+
+// Peaks and bandwidths: the best throughput any benchmark reached; overheads from the
+// tiniest ops.
+Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, const Sample& tiny_cpu, TargetProfile& p) {
+  double int8_peak = 0, fp32_peak = 0, ddr_bw = 0, cache_bw = 0;
+  p.core.l2_cache_bytes = l2_cache_bytes();
+  for (const Sample& s : samples) {
+    if (s.op_s <= 0) continue;
+    if (s.kind == OpKind::kConv || s.kind == OpKind::kGemm) int8_peak = std::max(int8_peak, s.counts.work / s.op_s);
+    if (s.kind == OpKind::kCpuMatmul) fp32_peak = std::max(fp32_peak, s.counts.work / s.op_s);
+    if (s.kind == OpKind::kElementwise || s.kind == OpKind::kDataMovement) {
+      double bytes = static_cast<double>(s.counts.bytes());
+      double& best = bytes > p.core.l2_cache_bytes ? ddr_bw : cache_bw;
+      best = std::max(best, bytes / s.op_s);
+    }
+  }
+  if (int8_peak <= 0) return internal_error("calibration measured no int8 convolution; the runtime refused every benchmark.");
+  p.core.int8_macs_per_s = int8_peak;
+  if (fp32_peak > 0) p.core.fp32_flops_per_s = fp32_peak;
+  if (ddr_bw > 0) p.core.memory_bandwidth_bytes_per_s = ddr_bw;
+  if (cache_bw > 0) p.core.cache_bandwidth_bytes_per_s = cache_bw;
+  // The cache is never slower than the DDR behind it.
+  p.core.cache_bandwidth_bytes_per_s = std::max(p.core.cache_bandwidth_bytes_per_s, p.core.memory_bandwidth_bytes_per_s);
+  p.accelerator_op_overhead_s = std::max(tiny_acc.op_s, 0.0);
+  p.cpu_op_overhead_s = std::max(tiny_cpu.op_s, 0.0);
+  p.frame_overhead_s = std::max(tiny_acc.frame_s - tiny_acc.op_s, 0.0);
+  p.segment_switch_overhead_s = 0;  // not separable from the op overheads by these benchmarks
+  return {};
+}
+
+void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
+  struct KindAxis { OpKind kind; CurveAxis axis; };
+  for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte},
+                     KindAxis{OpKind::kGemm, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kElementwise, CurveAxis::kElements},
+                     KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
+                     KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
+                     KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements},
+                     KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements}}) {
+    bool cpu = is_cpu_kind(k.kind);
+    double peak = cpu ? p.core.fp32_flops_per_s : p.core.int8_macs_per_s;
+    double overhead = cpu ? p.cpu_op_overhead_s : p.accelerator_op_overhead_s;
+    auto pts = fit_curve(samples, k.kind, k.axis, peak, overhead);
+    if (pts.empty()) continue;  // keep the built-in curve for a kind no benchmark measured
+    p.efficiency[static_cast<int>(k.kind)] = {k.axis, pts};
+  }
+  // QResize keeps its built-in curve: no benchmark measures it.
+}
+
+}  // namespace
+
+StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
+  TargetProfile p = builtin_host_profile();
+  if (opt.core_count > 0) p.core_count = opt.core_count;
+  p.source = "measured";
+  p.description = "measured on this machine by edgeq perf --calibrate-target";
+  auto say = [&](const std::string& s) { if (opt.progress) opt.progress(s); };
+  int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+
+  std::vector<Sample> samples;
+  int skipped = 0;
+  Sample tiny_acc, tiny_cpu;
+  for (Case& c : benchmark_cases(opt.quick)) {
+    StatusOr<Sample> s = measure(c.prog, opt);
+    if (!s.ok()) {
+      ++skipped;
+      say("  skipped " + c.what + ": " + s.status().message());
+      continue;
+    }
+    s->what = c.what;
+    say("  " + c.what + ": " + std::to_string(s->op_s * 1e3) + " ms");
+    if (c.what == "tiny QAdd") tiny_acc = *s;
+    else if (c.what == "tiny Sigmoid (CPU)") tiny_cpu = *s;
+    else samples.push_back(*s);
+  }
+  omp_set_num_threads(saved_threads);
+  EDGEQ_RETURN_IF_ERROR(fit_peaks(samples, tiny_acc, tiny_cpu, p));
+
+  // Shared DDR bandwidth: a 3 MB QAdd on every core at once. All cores together reach at
+  // least what one core reaches alone; less means other jobs ran during the measurement.
+  format::Program big = unary_program("QAdd", 64, opt.quick ? 64 : 128, DType::kUInt8, DType::kUInt8);
+  StatusOr<double> shared = parallel_bandwidth(big, p.core_count, opt.quick ? 5 : 20);
+  p.shared_memory_bandwidth_bytes_per_s = std::max(shared.ok() ? *shared : 0.0, p.core.memory_bandwidth_bytes_per_s);
+
+  fit_curves(samples, p);
+
+  // One layer split over every core: the speed each core keeps.
+  if (p.core_count > 1) {
+    format::Program conv = conv_program(128, 128, opt.quick ? 28 : 56, 3, 1);
+    omp_set_num_threads(1);
+    StatusOr<Sample> one = measure(conv, opt);
+    omp_set_num_threads(p.core_count);
+    StatusOr<Sample> all = measure(conv, opt);
+    omp_set_num_threads(saved_threads);
+    if (one.ok() && all.ok() && all->op_s > 0)
+      p.multi_core_efficiency = std::clamp(one->op_s / (all->op_s * p.core_count), 0.05, 1.0);
+  }
+  say("  int8 peak " + std::to_string(p.core.int8_macs_per_s / 1e9) + " GMAC/s, fp32 peak " +
+      std::to_string(p.core.fp32_flops_per_s / 1e9) + " GFLOP/s, DDR " +
+      std::to_string(p.core.memory_bandwidth_bytes_per_s / 1e9) + " GB/s per core, " +
+      std::to_string(p.shared_memory_bandwidth_bytes_per_s / 1e9) + " GB/s shared, multi-core efficiency " +
+      std::to_string(p.multi_core_efficiency));
+  if (skipped) say("  " + std::to_string(skipped) + " benchmarks skipped");
+
+  nlohmann::json record = nlohmann::json::array();
+  for (const Sample& s : samples)
+    record.push_back({{"benchmark", s.what}, {"kind", std::string(op_kind_name(s.kind))}, {"op_ms", s.op_s * 1e3},
+                      {"macs", s.counts.macs}, {"bytes", s.counts.bytes()}, {"elements", s.counts.output_elements}});
+  p.calibration_json = nlohmann::json{{"runs", opt.runs}, {"benchmarks", record}}.dump();
+  return p;
+}
+
+}  // namespace edgeq::estimator
