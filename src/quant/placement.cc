@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "exec/annotate.h"
 #include "quant/quantize.h"
 
 namespace edgeq::quant {
@@ -133,6 +134,16 @@ std::string accelerator_reason(const std::string& op) {
 }  // namespace
 
 Status annotate_placement(ir::Graph& graph, const QuantizeOptions& options) {
+  // The rules need ranks and shapes. Static shape inference stops at some exporter
+  // spellings (e.g. Split/Slice chains); when it left a value unknown and the inputs are
+  // static, one run of the graph on placeholder inputs fills them in.
+  bool missing = false;
+  for (const ir::Node& n : graph.nodes)
+    for (const std::string& v : n.outputs) {
+      const ir::ValueInfo* info = v.empty() ? nullptr : graph.value_info(v);
+      if (!v.empty() && (!info || !info->shape)) missing = true;
+    }
+  if (missing) (void)exec::annotate_shapes_by_running(graph);  // best effort: the rules say "unknown" otherwise
   for (ir::Node& n : graph.nodes) {
     if (options.cpu_nodes.count(n.name)) {
       n.placement = ir::Placement::kCpu;
