@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   } else {
     return usage();
   }
+  if (!synthetic.empty()) program.options.core_num = threads;
   auto exe = runtime::Executable::create(std::move(program));
   if (!exe.ok()) {
     std::fprintf(stderr, "error: %s\n", exe.status().message().c_str());

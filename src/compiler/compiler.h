@@ -27,6 +27,25 @@ namespace edgeq::compiler {
 
 StatusOr<format::Program> compile(const ir::Graph& quantized, const format::CompileOptions& options);
 
+// Figures of a compiled program, for the makertbin summary and the report.
+struct Summary {
+  int segments = 0;
+  int accelerator_segments = 0;
+  int cpu_segments = 0;
+  int accelerator_ops = 0;
+  int cpu_ops = 0;
+  int reorders = 0;
+  int aliased_ops = 0;             // reshapes that share their input's bytes (attr alias)
+  int64_t arena_bytes = 0;
+  int64_t arena_no_reuse_bytes = 0;  // every activation in its own range
+  int64_t constant_bytes = 0;      // weights, biases, tables, shape operands
+  std::vector<std::string> removed_head;  // "input: QuantizeLinear", in input order
+  std::vector<std::string> removed_tail;
+};
+Summary summarize(const format::Program& program);
+// One line: "3 segments (2 accelerator, 1 CPU), 60 accelerator ops, 1 CPU op, arena 1.2 MiB …".
+std::string summary_line(const Summary& s);
+
 // The partition report (<prefix>_subgraphs.html / .json): every node of the quantized
 // graph with where it runs and why, the segments, the ops removed at head and tail.
 nlohmann::json subgraphs_json(const ir::Graph& quantized, const format::Program& program);

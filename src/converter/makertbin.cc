@@ -9,10 +9,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "compiler/compiler.h"
 #include "converter/output_folder.h"
 #include "converter/similarity.h"
 #include "converter/stages.h"
+#include "format/bin.h"
 #include "ir/expand.h"
+#include "kernels/isa.h"
 #include "onnx/onnx_io.h"
 #include "passes/pass.h"
 #include "quant/calibration.h"
@@ -93,6 +96,11 @@ Status check_options(const MakertbinOptions& o) {
     return invalid_argument("makertbin needs calibration data: pass --cal-data-dir DIR, or --fast-perf to use random data for a speed-only model");
   if (o.max_percentile <= 0.0 || o.max_percentile > 1.0)
     return invalid_argument("--max-percentile must be in (0, 1], e.g. 0.99995");
+  if (!o.optimize_level.empty() && o.optimize_level != "O0" && o.optimize_level != "O1" && o.optimize_level != "O2" &&
+      o.optimize_level != "O3")
+    return invalid_argument("unknown --optimize-level '" + o.optimize_level + "'; use O0, O1, O2 or O3");
+  if (o.core_num < 1 || o.core_num > 64)
+    return invalid_argument("--core-num " + std::to_string(o.core_num) + " is out of range; use 1 to 64");
   if (o.calibration_method != "default" && o.calibration_method != "max" && o.calibration_method != "percentile" &&
       o.calibration_method != "kl" && o.calibration_method != "mse")
     return invalid_argument("unknown --calibration-method '" + o.calibration_method +
@@ -182,6 +190,57 @@ std::function<void(int, int)> progress_printer(Log& log) {
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     log.line("calibration: " + std::to_string(done) + "/" + std::to_string(total) + " samples, " + fmt("%.1f s", s));
   };
+}
+
+std::string size_text(int64_t b) {
+  if (b >= (1 << 20)) return fmt("%.2f MiB", static_cast<double>(b) / (1 << 20));
+  if (b >= 1024) return fmt("%.1f KiB", static_cast<double>(b) / 1024);
+  return std::to_string(b) + " B";
+}
+
+// The quantized graph → <prefix>.bin and the partition report.
+Status compile_stage(const MakertbinOptions& o, const ir::Graph& qdq, StagedFolder& folder, Log& log,
+                     MakertbinResult& r) {
+  format::CompileOptions co;
+  co.march = o.march;
+  co.isa = kernels::host_isa();
+  co.optimize_level = o.optimize_level.empty() ? 3 : o.optimize_level[1] - '0';
+  co.core_num = o.core_num;
+  co.fast_perf = o.fast_perf;
+  co.calibration_method = r.calibration_method;
+  if (o.fast_perf && co.optimize_level != 3)
+    log.line("note: --optimize-level " + o.optimize_level + " given with --fast-perf (which otherwise compiles at O3)");
+  EDGEQ_ASSIGN_OR_RETURN(format::Program program, compiler::compile(qdq, co));
+  program.toolchain_version = kEdgeqVersion;
+  program.model_name = r.prefix;
+  program.metadata["source_model"] = fs::path(o.model_path).filename().string();
+  program.metadata["calibration"] = r.calibration_method + " on " + std::to_string(r.calibration_samples) +
+                                    (o.fast_perf ? " random samples (fast-perf)" : " samples");
+
+  r.optimize_level = co.optimize_level;
+  r.core_num = co.core_num;
+  r.isa = co.isa;
+  r.compile = compiler::summarize(program);
+  r.bin_file = r.prefix + ".bin";
+  const fs::path bin_path = folder.file(r.bin_file);
+  EDGEQ_RETURN_IF_ERROR(format::write_bin(program, bin_path.string()));
+  std::error_code ec;
+  r.bin_bytes = static_cast<int64_t>(fs::file_size(bin_path, ec));
+  r.files.push_back(r.bin_file);
+
+  const nlohmann::json report = compiler::subgraphs_json(qdq, program);
+  for (const auto& [suffix, text] : {std::pair<std::string, std::string>{"_subgraphs.json", report.dump(1)},
+                                     std::pair<std::string, std::string>{"_subgraphs.html", compiler::subgraphs_html(report)}}) {
+    const std::string name = r.prefix + suffix;
+    std::ofstream out(folder.file(name), std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.good()) return io_error("cannot write " + name + " into " + folder.staging().string());
+    r.files.push_back(name);
+  }
+  log.line("compiled (O" + std::to_string(co.optimize_level) + ", core_num " + std::to_string(co.core_num) + ", isa " +
+           co.isa + "): " + compiler::summary_line(r.compile));
+  log.line("model file: " + r.bin_file + " (" + size_text(r.bin_bytes) + ")");
+  return {};
 }
 
 StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& folder, Log& log) {
@@ -278,6 +337,9 @@ StatusOr<MakertbinResult> run_stages(const MakertbinOptions& o, StagedFolder& fo
     r.method_scores.push_back({r.calibration_method, r.outputs.empty() ? 0.0 : sum / r.outputs.size()});
   }
   stage_done("evaluate");
+
+  EDGEQ_RETURN_IF_ERROR(compile_stage(o, *qdq, folder, log, r));
+  stage_done("compile");
   r.total_seconds = clock.total();
   return r;
 }

@@ -1,5 +1,6 @@
-// `edgeq makertbin`: float ONNX model → optimized graph → calibration → int8 QDQ graph,
-// with the intermediate ONNX files, a similarity report and a log, in one output folder.
+// `edgeq makertbin`: float ONNX model → optimized graph → calibration → int8 QDQ graph →
+// compiled program (`<prefix>.bin`), with the intermediate ONNX files, the partition
+// report (`<prefix>_subgraphs.html/.json`), a similarity report and a log, in one folder.
 //
 //   converter::MakertbinOptions opts;
 //   opts.model_path = "resnet18.onnx";
@@ -20,6 +21,7 @@
 
 #include "base/status.h"
 #include "base/tensor.h"
+#include "compiler/compiler.h"
 
 namespace edgeq::converter {
 
@@ -39,6 +41,8 @@ struct MakertbinOptions {
   double max_percentile = 0.99995;
   int max_calibration_samples = 100;
   std::vector<std::string> dump_after;        // --dump-after PASS (or "all")
+  std::string optimize_level;                 // --optimize-level O0..O3; "" = O3 (what fast-perf uses)
+  int core_num = 1;                           // --core-num: cores one frame's layers spread over
   std::string command_line;                   // recorded in the log
   // Where progress and messages go while running (default std::cout); everything written
   // here also goes to the log file.
@@ -92,6 +96,13 @@ struct MakertbinResult {
   std::map<std::string, int> placement_counts;  // "accelerator" → n
   std::vector<StageTime> timings;
   double total_seconds = 0.0;
+  // The compiled program.
+  int optimize_level = 3;
+  int core_num = 1;
+  std::string isa;
+  compiler::Summary compile;
+  std::string bin_file;     // name inside output_dir
+  int64_t bin_bytes = 0;
 };
 
 // Checks the options, then runs every stage. Errors are one sentence; on error the

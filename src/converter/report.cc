@@ -61,6 +61,11 @@ std::string to_table(const MakertbinResult& r) {
   s += "\ncalibration: " + r.calibration_method + " on " + std::to_string(r.calibration_samples) +
        (r.fast_perf ? " random samples (fast-perf: for speed evaluation only)" : " samples") +
        "; similarity measured on the first " + std::to_string(r.evaluation_samples) + "\n";
+  if (!r.bin_file.empty()) {
+    const compiler::Summary& c = r.compile;
+    s += "compiled: " + r.bin_file + " (" + std::to_string(r.bin_bytes) + " bytes), O" + std::to_string(r.optimize_level) +
+         ", core_num " + std::to_string(r.core_num) + ", isa " + r.isa + "\n  " + compiler::summary_line(c) + "\n";
+  }
   s += "time:";
   for (const auto& t : r.timings) s += " " + t.stage + " " + num("%.2f s", t.seconds) + ",";
   s += " total " + num("%.2f s", r.total_seconds) + "\n";
@@ -93,6 +98,26 @@ nlohmann::json to_json(const MakertbinResult& r) {
   for (const auto& o : r.outputs)
     j["outputs"].push_back({{"name", o.name}, {"cosine", o.cosine}, {"l1", o.l1}, {"l2", o.l2}, {"chebyshev", o.chebyshev}});
   j["placement_counts"] = r.placement_counts;
+  if (!r.bin_file.empty()) {
+    const compiler::Summary& c = r.compile;
+    j["compile"] = {{"bin_file", r.bin_file},
+                    {"bin_bytes", r.bin_bytes},
+                    {"optimize_level", r.optimize_level},
+                    {"core_num", r.core_num},
+                    {"isa", r.isa},
+                    {"segments", c.segments},
+                    {"accelerator_segments", c.accelerator_segments},
+                    {"cpu_segments", c.cpu_segments},
+                    {"accelerator_ops", c.accelerator_ops},
+                    {"cpu_ops", c.cpu_ops},
+                    {"reorders", c.reorders},
+                    {"aliased_ops", c.aliased_ops},
+                    {"arena_bytes", c.arena_bytes},
+                    {"arena_no_reuse_bytes", c.arena_no_reuse_bytes},
+                    {"constant_bytes", c.constant_bytes},
+                    {"removed_head", c.removed_head},
+                    {"removed_tail", c.removed_tail}};
+  }
   for (const auto& t : r.timings) j["timings"][t.stage] = t.seconds;
   j["total_seconds"] = r.total_seconds;
   return j;

@@ -17,6 +17,7 @@
 
 #include "base/status.h"
 #include "base/tensor.h"
+#include "exec/int8_sim.h"
 #include "ir/graph.h"
 #include "kernels/kernel.h"
 
@@ -33,6 +34,12 @@ std::vector<UnsupportedNode> unsupported_nodes(const ir::Graph& graph);
 
 struct InterpreterOptions {
   kernels::Backend backend = kernels::Backend::kFast;
+  // Runs a QDQ graph as ONNX Runtime's CPU int8 kernels do: every node group ORT fuses
+  // (DequantizeLinear inputs → Conv / Gemm / MatMul / Add / Mul / pools / Sigmoid /
+  // LeakyRelu / Concat → one QuantizeLinear) is computed from the u8 tensors with the int8
+  // reference kernels (exec/int8_sim.h) instead of in float; the rest runs as written.
+  // The node callback then sees the QuantizeLinear node with the group's u8 output.
+  bool int8_simulation = false;
 };
 
 // Called after each node with the node and its outputs (calibration observers, dumps).
@@ -50,6 +57,8 @@ class Interpreter {
              const NodeCallback& on_node = nullptr);
 
   const ir::Graph& graph() const { return graph_; }
+  // Number of node groups the int8 simulation runs as int8 kernels (0 when it is off).
+  size_t int8_group_count() const { return groups_.size(); }
 
  private:
   Interpreter() = default;
@@ -59,7 +68,14 @@ class Interpreter {
   InterpreterOptions options_;
   std::vector<kernels::KernelFn> kernels_;
   std::vector<std::unique_ptr<kernels::KernelState>> states_;
-  // For each node, the values whose last use is that node (freed after it runs).
+  // What runs, in order: a graph node, or (group >= 0) an int8 node group.
+  struct Step {
+    size_t node = 0;
+    int group = -1;
+  };
+  std::vector<Step> plan_;
+  std::vector<Int8Group> groups_;
+  // For each step, the values whose last use is that step (freed after it runs).
   std::vector<std::vector<std::string>> release_after_;
 };
 

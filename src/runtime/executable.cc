@@ -1,5 +1,8 @@
 #include "runtime/executable.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -152,6 +155,13 @@ StatusOr<std::shared_ptr<const Executable>> Executable::create(format::Program p
     if (s.placement == format::Placement::kCpu)
       for (int32_t i = s.first_op; i < s.first_op + s.num_ops; ++i) on_cpu[static_cast<size_t>(i)] = true;
   BuildContext ctx{p, cpu_engine(), p.options.optimize_level, options.reference_kernels};
+  // oneDNN fixes a primitive's work split for the thread count it is created with; a
+  // frame runs on core_num threads (the scheduler sets that), so build for that count.
+  struct ThreadGuard {
+    int saved = omp_get_max_threads();
+    explicit ThreadGuard(int n) { omp_set_num_threads(n); }
+    ~ThreadGuard() { omp_set_num_threads(saved); }
+  } threads(std::max(1, p.options.core_num));
   try {
     for (size_t i = 0; i < p.ops.size(); ++i) {
       auto k = detail::make_kernel(ctx, p.ops[i], on_cpu[i]);

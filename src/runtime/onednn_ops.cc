@@ -154,6 +154,10 @@ class QMatKernel : public OpKernel {
   size_t scratch_ = 0;
   std::string impl_;
   std::string notes_;
+  // Plain (NCHW) activations: reordered to NHWC and back around the primitive per frame.
+  bool act_reorder_ = false;
+  dnnl::memory::desc user_src_md_, user_dst_md_;
+  dnnl::reorder src_reorder_, dst_reorder_;
 
   std::string describe() const override { return "onednn " + impl_ + notes_; }
   size_t scratchpad_bytes() const override { return scratch_; }
@@ -195,11 +199,16 @@ class QMatBound : public BoundOp {
   dnnl::stream* stream = nullptr;
   Exec exec, reorder_exec;
   std::vector<uint8_t> weights;  // per-instance reordered weights (not prepacked)
+  std::vector<uint8_t> src_tmp, dst_tmp;
+  Exec src_exec, dst_exec;
   int32_t zx = 0;
 
   Status run() override {
+    if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(src_exec.run(k->src_reorder_, *stream));
     if (k->reorder_per_frame_) EDGEQ_RETURN_IF_ERROR(reorder_exec.run(k->weight_reorder_, *stream));
-    return exec.run(k->prim_, *stream);
+    EDGEQ_RETURN_IF_ERROR(exec.run(k->prim_, *stream));
+    if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(dst_exec.run(k->dst_reorder_, *stream));
+    return {};
   }
 };
 
@@ -209,8 +218,20 @@ StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) cons
   b->stream = &ctx.stream;
   b->zx = zx_;
   const dnnl::engine& eng = ctx.engine;
-  b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
-  b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+  if (act_reorder_) {
+    b->src_tmp.resize(src_md_.get_size());
+    b->dst_tmp.resize(dst_md_.get_size());
+    dnnl::memory src(src_md_, eng, b->src_tmp.data()), dst(dst_md_, eng, b->dst_tmp.data());
+    b->src_exec.add(DNNL_ARG_FROM, dnnl::memory(user_src_md_, eng, ctx.ptr(x_)));
+    b->src_exec.add(DNNL_ARG_TO, src);
+    b->dst_exec.add(DNNL_ARG_FROM, dst);
+    b->dst_exec.add(DNNL_ARG_TO, dnnl::memory(user_dst_md_, eng, ctx.ptr(y_)));
+    b->exec.add(DNNL_ARG_SRC, src);
+    b->exec.add(DNNL_ARG_DST, dst);
+  } else {
+    b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
+    b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+  }
   if (prepacked_) {
     b->exec.add(DNNL_ARG_WEIGHTS, dnnl::memory(wei_md_, eng, const_cast<uint8_t*>(packed_.data())));
   } else if (reorder_per_frame_) {
@@ -237,52 +258,54 @@ Status expect(bool ok, const format::Op& op, const std::string& what) {
   return ok ? Status{} : invalid_argument("op '" + op.name + "' (" + op.type + ") " + what);
 }
 
-// The i-th implementation oneDNN offers for a descriptor (0 = its first choice).
+// The implementation named `impl` among those oneDNN offers for a descriptor (its first
+// choice if none has that name).
 template <typename Prim, typename MakePd>
-typename Prim::primitive_desc nth_impl(MakePd make, int i) {
+typename Prim::primitive_desc impl_named(MakePd make, const std::string& impl) {
   typename Prim::primitive_desc pd = make();
-  for (int j = 0; j < i; ++j)
-    if (!pd.next_impl()) break;
-  return pd;
+  do {
+    if (impl == pd.impl_info_str()) return pd;
+  } while (pd.next_impl());
+  return make();
 }
 
-// Index of the fastest non-reference implementation, timed on scratch buffers.
+// Name of the fastest of oneDNN's own-ISA JIT implementations, each timed on scratch
+// buffers (best of 5 runs). A primitive_desc is its own iterator (copies share it).
 template <typename Prim, typename MakePd>
-int fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool src_zp) {
-  constexpr int kMaxCandidates = 6;
+std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool src_zp) {
   dnnl::stream s(eng);
-  int best = 0;
-  double best_ms = 1e30;
   typename Prim::primitive_desc it = make();
-  for (int i = 0; i < kMaxCandidates; ++i) {
-    if (i > 0 && !it.next_impl()) break;
+  const std::string first = it.impl_info_str();
+  std::string best = first;
+  double best_ms = 1e30;
+  do {
     const std::string impl = it.impl_info_str();
-    if (impl.rfind("ref", 0) == 0) continue;
-    typename Prim::primitive_desc pd = nth_impl<Prim>(make, i);
-    Prim prim(pd);
-    auto buffer = [&](const dnnl::memory::desc& md) {
-      auto v = std::make_shared<std::vector<uint8_t>>(md.get_size() + 64, 0);
-      return std::make_pair(v, dnnl::memory(md, eng, v->data()));
+    if (impl.rfind("ref", 0) == 0 || impl.find("gemm") != std::string::npos || impl.find("sse41") != std::string::npos ||
+        (impl.find("avx2") != std::string::npos && first.find("avx512") != std::string::npos))
+      continue;
+    Prim prim(it);
+    std::vector<std::vector<uint8_t>> keep;
+    auto mem = [&](const dnnl::memory::desc& md) {
+      keep.emplace_back(md.get_size() + 64, uint8_t{1});
+      return dnnl::memory(md, eng, keep.back().data());
     };
-    auto src = buffer(pd.src_desc()), wei = buffer(pd.weights_desc()), dst = buffer(pd.dst_desc());
-    auto scratch = buffer(pd.scratchpad_desc());
-    std::unordered_map<int, dnnl::memory> args = {
-        {DNNL_ARG_SRC, src.second}, {DNNL_ARG_WEIGHTS, wei.second}, {DNNL_ARG_DST, dst.second}};
-    auto bia = buffer(dnnl::memory::desc({pd.dst_desc().dims()[1]}, dt::s32, tag::x));
-    if (bias) args[DNNL_ARG_BIAS] = dnnl::memory(pd.bias_desc(), eng, bia.first->data());
+    std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, mem(it.src_desc())},
+                                                  {DNNL_ARG_WEIGHTS, mem(it.weights_desc())},
+                                                  {DNNL_ARG_DST, mem(it.dst_desc())}};
+    if (bias) args[DNNL_ARG_BIAS] = mem(it.bias_desc());
     int32_t zp = 0;
     if (src_zp) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = dnnl::memory(dnnl::memory::desc({1}, dt::s32, tag::x), eng, &zp);
-    if (pd.scratchpad_desc().get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = scratch.second;
+    if (it.scratchpad_desc().get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = mem(it.scratchpad_desc());
     prim.execute(s, args);
     double ms = 1e30;
-    for (int r = 0; r < 3; ++r) {
+    for (int r = 0; r < 5; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
       prim.execute(s, args);
       s.wait();
       ms = std::min(ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    if (ms < best_ms * 0.97) best_ms = ms, best = i;
-  }
+    if (ms < best_ms * 0.97) best_ms = ms, best = impl;
+  } while (it.next_impl());
   return best;
 }
 
@@ -339,8 +362,20 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->bias_md_ = dnnl::memory::desc({O}, dt::s32, tag::x);
   dims wdims = group > 1 ? dims{group, O / group, C / group, w.shape[2], w.shape[3]} : to_dims(w.shape);
   k->plain_wei_md_ = dnnl::memory::desc(wdims, dt::s8, group > 1 ? tag::goihw : tag::oihw);
-  // Plain activations (O0) keep plain weights too; NHWC lets oneDNN choose its blocking.
-  const bool plain = x.layout == format::Layout::kPlain || ctx.reference_kernels;
+  // oneDNN's int8 convolutions on plain NCHW are its reference loops; plain activations
+  // (O0) are reordered to NHWC and back around the JIT primitive instead, every frame.
+  const bool plain = ctx.reference_kernels;
+  if (!plain && (x.layout == format::Layout::kPlain || y.layout == format::Layout::kPlain)) {
+    k->act_reorder_ = true;
+    k->user_src_md_ = k->src_md_;
+    k->user_dst_md_ = k->dst_md_;
+    k->src_md_ = dnnl::memory::desc(to_dims(x.shape), dt::u8, tag::nhwc);
+    k->dst_md_ = dnnl::memory::desc(to_dims(y.shape), dt::u8, tag::nhwc);
+    k->src_reorder_ = dnnl::reorder(dnnl::memory(k->user_src_md_, ctx.engine, nullptr),
+                                    dnnl::memory(k->src_md_, ctx.engine, nullptr));
+    k->dst_reorder_ = dnnl::reorder(dnnl::memory(k->dst_md_, ctx.engine, nullptr),
+                                    dnnl::memory(k->user_dst_md_, ctx.engine, nullptr));
+  }
   const dnnl::memory::desc wei_any = plain ? k->plain_wei_md_ : dnnl::memory::desc(wdims, dt::s8, tag::any);
   const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
   auto desc = k->use_bias_
@@ -358,20 +393,22 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   } catch (const dnnl::error& e) {
     return unsupported("op '" + op.name + "' (QConv): oneDNN has no int8 convolution for it: " + e.what());
   }
+  std::string tuned_note;
   if (ctx.optimize_level >= 3 && !plain) {
     // oneDNN lists its implementations best-guess first; time the non-reference ones on
     // this machine and keep the fastest.
-    const int best = fastest_impl<dnnl::convolution_forward>(
-        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, ctx.engine,
-        k->use_bias_, k->src_zp_attr_);
-    pd = nth_impl<dnnl::convolution_forward>(
-        [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); }, best);
-    if (best > 0) k->notes_ += ", chosen by timing";
+    auto make = [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); };
+    const std::string first = pd.impl_info_str();
+    const std::string best =
+        fastest_impl<dnnl::convolution_forward>(make, ctx.engine, k->use_bias_, k->src_zp_attr_);
+    pd = impl_named<dnnl::convolution_forward>(make, best);
+    if (best != first) tuned_note = ", chosen by timing over " + first;
   }
   k->prim_ = dnnl::convolution_forward(pd);
   k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
             ctx.optimize_level);
-  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "");
+  k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
+              (k->act_reorder_ ? ", plain activations reordered per frame" : "");
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 

@@ -1,7 +1,8 @@
 // `edgeq makertbin --fast-perf` on the model zoo, run as a user runs it (the binary): it
-// must write the four ONNX files and the log; each file must load and run in edgeq's
-// interpreter and in ONNX Runtime, and ONNX Runtime and edgeq must agree on the quantized
-// model. Bad input must fail with one sentence and leave an earlier output folder as it was.
+// must write the four ONNX files, `<prefix>.bin`, the partition report and the log; each
+// ONNX file must load and run in edgeq's interpreter and in ONNX Runtime, the .bin must
+// read back, and ONNX Runtime and edgeq must agree on the quantized model. Bad input must
+// fail with one sentence and leave an earlier output folder as it was.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -22,6 +23,8 @@
 
 #include "base/npy.h"
 #include "exec/interpreter.h"
+#include "format/bin.h"
+#include "kernels/isa.h"
 #include "onnx/onnx_io.h"
 
 namespace edgeq {
@@ -148,6 +151,31 @@ TEST_P(MakertbinZoo, WritesLoadableArtifacts) {
     for (const auto& [name, t] : out)
       for (int64_t i = 0; i < t.numel(); ++i) ASSERT_TRUE(std::isfinite(t.to_float().data<float>()[i])) << file;
   }
+  // The compiled model: readable on this machine, fast-perf I/O (u8, head/tail cut), O3.
+  EXPECT_NE(log.find("compiled (O3"), std::string::npos) << log;
+  EXPECT_NE(log.find("model file: " + stem + ".bin"), std::string::npos) << log;
+  format::ReadOptions ro;
+  ro.host_isa = kernels::host_isa();
+  auto program = format::read_bin((dir / (stem + ".bin")).string(), ro);
+  ASSERT_TRUE(program.ok()) << program.status().to_string();
+  EXPECT_EQ(program->options.optimize_level, 3);
+  EXPECT_TRUE(program->options.fast_perf);
+  EXPECT_EQ(program->options.isa, kernels::host_isa());
+  ASSERT_EQ(program->inputs.size(), 1u);
+  const format::TensorDesc& in = program->tensors[static_cast<size_t>(program->inputs[0].tensor)];
+  EXPECT_EQ(in.dtype, DType::kUInt8);
+  EXPECT_EQ(in.shape, input.shape());
+  EXPECT_EQ(program->inputs[0].removed_ops, std::vector<std::string>{"QuantizeLinear"});
+  EXPECT_GT(program->arena_bytes, 0);
+  // The partition report: every node of the quantized model, the segments.
+  auto quantized = onnx::load_model((dir / (stem + "_quantized_model.onnx")).string());
+  ASSERT_TRUE(quantized.ok());
+  auto report = nlohmann::json::parse(read_file(dir / (stem + "_subgraphs.json")));
+  EXPECT_EQ(report["nodes"].size(), quantized->nodes.size());
+  EXPECT_EQ(report["segments"].size(), program->segments.size());
+  const std::string html = read_file(dir / (stem + "_subgraphs.html"));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
   // Nothing half-written is left beside the output folder.
   for (const auto& e : fs::directory_iterator(scratch()))
     EXPECT_EQ(e.path().filename().string().find(".out_" + stem + ".tmp-"), std::string::npos) << e.path();
@@ -357,6 +385,48 @@ TEST(MakertbinErrors, UnsupportedOpGoesToCpu) {
       EXPECT_FALSE(n["placement_reason"].get<std::string>().empty());
     }
   EXPECT_TRUE(found) << r.out;
+  // The program: accelerator, CPU (Erf), accelerator.
+  EXPECT_EQ(j["compile"]["segments"], 3) << j["compile"].dump();
+  EXPECT_EQ(j["compile"]["cpu_segments"], 1);
+  EXPECT_EQ(j["compile"]["cpu_ops"], 1);
+}
+
+// --optimize-level and --core-num reach the .bin; O0 without fast-perf keeps float I/O in
+// plain layouts and gives every tensor its own arena range.
+TEST(MakertbinCompile, OptimizeLevelAndCoreNum) {
+  const fs::path model = models_dir() / "squeezenet1_1_op13.onnx";
+  const fs::path out = scratch() / "out_o0";
+  fs::path cal = scratch() / "cal_o0";
+  fs::create_directories(cal);
+  Tensor input = *load_npy((models_dir() / "squeezenet1_1_input.npy").string());
+  ASSERT_TRUE(save_npy(input, (cal / "0.npy").string()).ok());
+  RunResult r = makertbin("--json --calibration-method max --cal-data-dir '" + cal.string() + "' --optimize-level O0 --core-num 2 --model '" +
+                              model.string() + "' --model-type onnx --march host --output-dir '" + out.string() + "'",
+                          "o0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["compile"]["optimize_level"], 0);
+  EXPECT_EQ(j["compile"]["core_num"], 2);
+  EXPECT_EQ(j["compile"]["arena_bytes"], j["compile"]["arena_no_reuse_bytes"]);
+  auto program = format::read_bin((out / "squeezenet1_1_op13.bin").string());
+  ASSERT_TRUE(program.ok()) << program.status().to_string();
+  EXPECT_EQ(program->options.optimize_level, 0);
+  EXPECT_EQ(program->options.core_num, 2);
+  EXPECT_FALSE(program->options.fast_perf);
+  const format::TensorDesc& in = program->tensors[static_cast<size_t>(program->inputs[0].tensor)];
+  EXPECT_EQ(in.dtype, DType::kFloat32);
+  EXPECT_TRUE(program->inputs[0].removed_ops.empty());
+  for (const auto& t : program->tensors) EXPECT_EQ(t.layout, format::Layout::kPlain) << t.name;
+}
+
+TEST(MakertbinErrors, BadOptimizeLevelAndCoreNum) {
+  const std::string model = (models_dir() / "resnet18_op13.onnx").string();
+  expect_one_sentence(makertbin("--fast-perf --optimize-level O5 --model '" + model + "' --model-type onnx --march host",
+                                "bad_level"),
+                      "O5");
+  expect_one_sentence(makertbin("--fast-perf --core-num 0 --model '" + model + "' --model-type onnx --march host",
+                                "bad_cores"),
+                      "--core-num");
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // layouts; a multi-op program with a shared arena, a CPU op in the middle and profiling.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cstring>
+#include <thread>
 
 #include "runtime/executable.h"
 #include "tests/runtime/exe_testing.h"
@@ -443,6 +446,141 @@ TEST(Program, InstancesShareWeightsNotArenas) {
   ASSERT_TRUE((*b)->run().ok());
   EXPECT_EQ(std::memcmp((*a)->output(0), (*b)->output(0), (*exe)->output_bytes(0)), 0);
   for (const std::string& k : (*exe)->kernel_names()) EXPECT_EQ(k.find("ref"), std::string::npos) << k;
+}
+
+}  // namespace
+}  // namespace edgeq::runtime
+
+namespace edgeq::runtime {
+namespace {
+
+using namespace testing;  // NOLINT
+
+// A dual-core program (core_num 2, two OpenMP threads per frame) gives the same bytes as
+// one thread.
+TEST(Threads, TwoThreadsGiveTheSameBytes) {
+  format::Program p1 = mobilenet_v2_program();
+  format::Program p2 = p1;
+  p2.options.core_num = 2;
+  auto e1 = Executable::create(std::move(p1));
+  auto e2 = Executable::create(std::move(p2));
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  auto i1 = Instance::create(*e1);
+  auto i2 = Instance::create(*e2);
+  ASSERT_TRUE(i1.ok() && i2.ok());
+  const std::vector<uint8_t> xv = random_u8((*e1)->input_bytes(0), 15);
+  std::memcpy((*i1)->input(0), xv.data(), xv.size());
+  std::memcpy((*i2)->input(0), xv.data(), xv.size());
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  ASSERT_TRUE((*i1)->run().ok());
+  omp_set_num_threads(2);
+  ASSERT_TRUE((*i2)->run().ok());
+  omp_set_num_threads(saved);
+  EXPECT_EQ(std::memcmp((*i1)->output(0), (*i2)->output(0), (*e1)->output_bytes(0)), 0);
+}
+
+// QGemm on a 3-D input: the leading dims are rows.
+TEST(Gemm, LeadingDimsAreRows) {
+  ProgramBuilder b;
+  const QParam qx{0.02f, 3}, qy{0.5f, 128};
+  const std::vector<int8_t> w = random_s8(6 * 16, 16);
+  const int x = b.act("x", {2, 3, 16}, Layout::kPlain, qx);
+  const int wt = b.constant<int8_t>("w", {6, 16}, w, format::Quant{{0.01f}, {0}, -1});
+  const int y = b.act("y", {2, 3, 6}, Layout::kPlain, qy);
+  b.op("QGemm", {x, wt, -1}, {y});
+  auto exe = Executable::create(b.finish({x}, {y}));
+  ASSERT_TRUE(exe.ok()) << exe.status().message();
+  auto inst = Instance::create(*exe);
+  ASSERT_TRUE(inst.ok());
+  const std::vector<uint8_t> xv = random_u8(96, 17);
+  std::memcpy((*inst)->input(0), xv.data(), xv.size());
+  ASSERT_TRUE((*inst)->run().ok());
+  const auto* got = static_cast<const uint8_t*>((*inst)->output(0));
+  const float m = kernels::int8::conv_multiplier(qx.scale, 0.01f, qy.scale);
+  for (int r = 0; r < 6; ++r)
+    for (int n = 0; n < 6; ++n) {
+      int32_t acc = 0;
+      for (int k = 0; k < 16; ++k) acc += (xv[static_cast<size_t>(r * 16 + k)] - 3) * w[static_cast<size_t>(n * 16 + k)];
+      ASSERT_EQ(got[r * 6 + n], kernels::int8::requantize(acc, m, 128)) << r << "," << n;
+    }
+}
+
+// Slice and Pad (u8, plain) run through the reference kernels; Pad's value is the zero point.
+TEST(DataMovement, SliceAndPadOnU8) {
+  ProgramBuilder b;
+  const QParam q{0.1f, 9};
+  const int x = b.act("x", {1, 2, 4, 5}, Layout::kPlain, q);
+  const int s = b.act("s", {1, 2, 2, 3}, Layout::kPlain, q);
+  const int p = b.act("p", {1, 2, 4, 5}, Layout::kPlain, q);
+  b.op("Slice", {x, b.constant<int64_t>("starts", {2}, {1, 2}), b.constant<int64_t>("ends", {2}, {3, 5}),
+                 b.constant<int64_t>("axes", {2}, {2, 3})},
+       {s});
+  b.op("Pad", {s, b.constant<int64_t>("pads", {8}, {0, 0, 1, 0, 0, 0, 1, 2}), b.constant<uint8_t>("zp", {}, {9})}, {p});
+  auto exe = Executable::create(b.finish({x}, {s, p}));
+  ASSERT_TRUE(exe.ok()) << exe.status().message();
+  auto inst = Instance::create(*exe);
+  ASSERT_TRUE(inst.ok());
+  const std::vector<uint8_t> xv = random_u8(40, 18);
+  std::memcpy((*inst)->input(0), xv.data(), xv.size());
+  const Status st = (*inst)->run();
+  ASSERT_TRUE(st.ok()) << st.message();
+  const auto* sg = static_cast<const uint8_t*>((*inst)->output(0));
+  const auto* pg = static_cast<const uint8_t*>((*inst)->output(1));
+  for (int c = 0; c < 2; ++c)
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 3; ++w) ASSERT_EQ(sg[(c * 2 + h) * 3 + w], xv[static_cast<size_t>((c * 4 + h + 1) * 5 + w + 2)]);
+  for (int c = 0; c < 2; ++c)
+    for (int h = 0; h < 4; ++h)
+      for (int w = 0; w < 5; ++w) {
+        const bool inside = h >= 1 && h < 3 && w < 3;
+        ASSERT_EQ(pg[(c * 4 + h) * 5 + w], inside ? sg[(c * 2 + h - 1) * 3 + w] : 9) << c << h << w;
+      }
+}
+
+}  // namespace
+}  // namespace edgeq::runtime
+
+namespace edgeq::runtime {
+namespace {
+
+// Instances of one executable run at the same time on different threads (the scheduler's
+// cores) and each gives the single-threaded answer.
+TEST(Threads, ConcurrentInstancesAgree) {
+  auto exe = Executable::create(testing::mobilenet_v2_program());
+  ASSERT_TRUE(exe.ok());
+  const size_t in = (*exe)->input_bytes(0), out = (*exe)->output_bytes(0);
+  std::vector<std::vector<uint8_t>> inputs, want;
+  {
+    auto inst = Instance::create(*exe);
+    ASSERT_TRUE(inst.ok());
+    for (uint32_t s = 0; s < 4; ++s) {
+      inputs.push_back(testing::random_u8(in, 100 + s));
+      std::memcpy((*inst)->input(0), inputs.back().data(), in);
+      ASSERT_TRUE((*inst)->run().ok());
+      const auto* o = static_cast<const uint8_t*>((*inst)->output(0));
+      want.emplace_back(o, o + out);
+    }
+  }
+  std::vector<int> bad(2, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      omp_set_num_threads(1);
+      auto inst = Instance::create(*exe);
+      if (!inst.ok()) {
+        bad[static_cast<size_t>(t)] = 1000;
+        return;
+      }
+      for (int frame = 0; frame < 8; ++frame) {
+        const size_t k = static_cast<size_t>((frame + t) % 4);
+        std::memcpy((*inst)->input(0), inputs[k].data(), in);
+        if (!(*inst)->run().ok() || std::memcmp((*inst)->output(0), want[k].data(), out) != 0) ++bad[static_cast<size_t>(t)];
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad[0], 0);
+  EXPECT_EQ(bad[1], 0);
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ void add_run(CLI::App& app, edgeq::tools::RunFlags& f) {
   c->add_option("--top", f.top, "Print the k largest values of each output")->capture_default_str();
   c->add_option("--thread_num", f.threads, "Threads for the kernels (0 = all cores)")->capture_default_str();
   c->add_flag("--json", f.json, "Print the result as JSON on stdout");
+  c->add_flag("--int8-sim", f.int8_sim,
+              "QDQ model: run the node groups ONNX Runtime fuses with edgeq's int8 kernels");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 namespace edgeq::tools {
 
 void add_makertbin(CLI::App& app, MakertbinFlags& f) {
-  CLI::App* c = app.add_subcommand("makertbin", "Optimize, calibrate and quantize a model; write the ONNX artifacts and a report");
+  CLI::App* c = app.add_subcommand("makertbin", "Optimize, calibrate, quantize and compile a model: <prefix>.bin, the ONNX artifacts and reports");
   c->add_option("--model", f.model, "Float model file (ONNX)");
   c->add_option("--model-type", f.model_type, "Model type: onnx")->capture_default_str();
   c->add_option("--march", f.march, "Target architecture: host")->capture_default_str();
@@ -22,6 +22,9 @@ void add_makertbin(CLI::App& app, MakertbinFlags& f) {
       ->capture_default_str();
   c->add_option("--max-percentile", f.max_percentile, "Percentile for the percentile method")->capture_default_str();
   c->add_option("--dump-after", f.dump_after, "Print the graph after this pass (repeat, or 'all')");
+  c->add_option("--optimize-level", f.optimize_level,
+                "O0 (plain layouts, no memory reuse) .. O3 (NHWC, reuse, aliasing, prepacked weights; default, as --fast-perf)");
+  c->add_option("--core-num", f.core_num, "Cores one frame's layers are spread over at run time")->capture_default_str();
   c->add_flag("--json", f.json, "Print a JSON summary on stdout (progress goes to stderr)");
 }
 
@@ -37,6 +40,8 @@ int run_makertbin_command(const MakertbinFlags& f) {
   o.calibration_method = f.calibration_method;
   o.max_percentile = f.max_percentile;
   o.dump_after = f.dump_after;
+  o.optimize_level = f.optimize_level;
+  o.core_num = f.core_num;
   o.command_line = f.command_line;
   o.console = f.json ? &std::cerr : &std::cout;
   for (const auto& flag : f.input_shapes) {

@@ -22,6 +22,8 @@ struct MakertbinFlags {
   std::string calibration_method = "default";
   double max_percentile = 0.99995;
   std::vector<std::string> dump_after;
+  std::string optimize_level;
+  int core_num = 1;
   bool json = false;
   std::string command_line;
 };

@@ -100,7 +100,9 @@ int run_model_command(const RunFlags& f) {
   auto graph = onnx::load_model(f.model, load);
   if (!graph.ok()) return fail(graph.status());
   if (f.threads > 0) kernels::set_num_threads(f.threads);
-  auto interp = exec::Interpreter::create(*graph);
+  exec::InterpreterOptions options;
+  options.int8_simulation = f.int8_sim;
+  auto interp = exec::Interpreter::create(*graph, options);
   if (!interp.ok()) return fail(interp.status());
   auto feeds = make_feeds(*graph, f);
   if (!feeds.ok()) return fail(feeds.status());
@@ -125,6 +127,7 @@ int run_model_command(const RunFlags& f) {
     nlohmann::json j;
     j["model"] = f.model;
     j["time_ms"] = ms;
+    if (f.int8_sim) j["int8_groups"] = (*interp)->int8_group_count();
     for (const auto& [name, t] : outputs) {
       Tensor fl = t.to_float();
       j["outputs"][name] = {{"dtype", dtype_name(t.dtype())}, {"shape", t.shape()},
@@ -137,7 +140,10 @@ int run_model_command(const RunFlags& f) {
   std::printf("model: %s\n", f.model.c_str());
   for (const auto& [name, t] : *feeds) std::printf("input:  %s %s%s\n", name.c_str(), std::string(dtype_name(t.dtype())).c_str(), shape_to_string(t.shape()).c_str());
   for (const auto& [name, t] : outputs) std::printf("output: %s %s\n", name.c_str(), summary(t, f.top).c_str());
-  std::printf("float interpreter time: %.2f ms (first run, %d threads)\n", ms, kernels::num_threads());
+  if (f.int8_sim)
+    std::printf("int8 simulation: %zu node groups ran as int8 kernels\n", (*interp)->int8_group_count());
+  std::printf("%s interpreter time: %.2f ms (first run, %d threads)\n", f.int8_sim ? "int8-simulation" : "float", ms,
+              kernels::num_threads());
   if (!f.output_dir.empty()) std::printf("outputs written to %s/\n", f.output_dir.c_str());
   return 0;
 }

@@ -1,4 +1,5 @@
-// `edgeq run`: runs a float model in edgeq's interpreter and prints its outputs.
+// `edgeq run`: runs a float model in edgeq's interpreter and prints its outputs (a QDQ
+// model optionally with the int8 simulation, --int8-sim).
 #pragma once
 
 #include <map>
@@ -16,6 +17,9 @@ struct RunFlags {
   int top = 5;
   int threads = 0;
   bool json = false;
+  // QDQ model: run the groups ONNX Runtime fuses (DQ → Conv/Add/... → Q) with the int8
+  // reference kernels (exec::InterpreterOptions::int8_simulation).
+  bool int8_sim = false;
 };
 
 // Returns the process exit code (0 ok, 2 bad input).
