@@ -24,8 +24,11 @@ echo "== runtime tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 # every test labelled `runtime` runs there. UBSan findings abort (no recovery), so any
 # finding fails the run. oneDNN is Debian's uninstrumented library: ASan checks our
 # code's accesses around it, and its JIT kernels run as usual.
-asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEQ_RUNTIME_ONLY=ON
-           -DEDGEQ_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=all)
+# -O1 -g1 (line tables for the reports) compiles in about half the time of -O2 -g, and
+# the tests still run in seconds.
+asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
+           -DEDGEQ_RUNTIME_ONLY=ON -DEDGEQ_SANITIZE=address,undefined
+           -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=all)
 if command -v ccache >/dev/null 2>&1; then
   asan_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
