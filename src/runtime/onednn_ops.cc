@@ -394,7 +394,17 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
     return unsupported("op '" + op.name + "' (QConv): oneDNN has no int8 convolution for it: " + e.what());
   }
   std::string tuned_note;
-  if (ctx.optimize_level >= 3 && !plain) {
+  if (!ctx.conv_impl.empty() && !plain) {
+    auto make = [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); };
+    dnnl::convolution_forward::primitive_desc it = make();
+    do {
+      if (std::string(it.impl_info_str()).rfind(ctx.conv_impl, 0) == 0) {
+        pd = impl_named<dnnl::convolution_forward>(make, it.impl_info_str());
+        tuned_note = ", forced";
+        break;
+      }
+    } while (it.next_impl());
+  } else if (ctx.optimize_level >= 3 && !plain) {
     // oneDNN lists its implementations best-guess first; time the non-reference ones on
     // this machine and keep the fastest.
     auto make = [&] { return dnnl::convolution_forward::primitive_desc(desc, attr, ctx.engine); };
