@@ -252,3 +252,37 @@ INSTANTIATE_TEST_SUITE_P(Runtime, RefLayoutTest, ::testing::Values(Layout::kNHWC
 
 }  // namespace
 }  // namespace edgeq::runtime
+
+namespace edgeq::runtime {
+namespace {
+
+using namespace testing;  // NOLINT
+
+TEST(RefResize, LinearAndNearestMatchReference) {
+  const QParam q{0.07f, 40};
+  const std::vector<uint8_t> xv = random_u8(2 * 3 * 5, 31);
+  for (const std::string mode : {"linear", "nearest"})
+    for (Layout l : {Layout::kNHWC, Layout::kPlain}) {
+      ProgramBuilder pb;
+      const int x = pb.act("x", {1, 2, 3, 5}, l, q);
+      const int y = pb.act("y", {1, 2, 6, 10}, l, q);
+      Attributes a;
+      a.set("mode", mode);
+      a.set("coordinate_transformation_mode", std::string("half_pixel"));
+      a.set("nearest_mode", std::string("round_prefer_floor"));
+      a.set("scales", std::vector<float>{1, 1, 2, 2});
+      pb.op("QResize", {x}, {y}, a);
+      const std::vector<uint8_t> got = run_program(pb.finish({x}, {y}), {xv});
+      Attributes ra;
+      ra.set("mode", mode);
+      ra.set("coordinate_transformation_mode", std::string("half_pixel"));
+      ra.set("nearest_mode", std::string("round_prefer_floor"));
+      const Tensor scales = Tensor::from_vector<float>({4}, {1, 1, 2, 2});
+      auto want = i8::qresize(u8_tensor({1, 2, 3, 5}, xv), q, ra, 13, nullptr, &scales, nullptr);
+      ASSERT_TRUE(want.ok()) << want.status().message();
+      EXPECT_EQ(got, bytes(*want)) << mode;
+    }
+}
+
+}  // namespace
+}  // namespace edgeq::runtime
