@@ -28,6 +28,10 @@ namespace edgeq::runtime {
 struct ExecutableOptions {
   // Reserved for future knobs (e.g. forcing reference kernels for checks).
   bool reference_kernels = false;
+  // Tests and benchmarks: build every QConv with the first oneDNN implementation whose
+  // name starts with this (e.g. "br", "jit_int8") when one exists, instead of timing
+  // the candidates at load. Empty: choose by timing (O3) or take oneDNN's first choice.
+  std::string conv_impl;
 };
 
 class Executable {

@@ -78,7 +78,7 @@ const format::TensorDesc& tdesc(const BuildContext& ctx, int t) { return ctx.pro
 
 bool has_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
   return yes;
 }
 
@@ -112,13 +112,17 @@ void binary_scalar(const uint8_t* a, int64_t sa, const uint8_t* b, int64_t sb, u
   for (int64_t i = 0; i < n; ++i) y[i] = kMul ? i8::mul(a[i * sa], b[i * sb], p) : i8::add(a[i * sa], b[i * sb], p);
 }
 
+// The float operations of qops::add / qops::mul, 16 lanes at a time:
+//   add: acc = fma(a, ra, fma(b, rb, F)); round half to even; saturate
+//   mul: float((a - za) * (b - zb)) * rab + float(zy); round half to even; saturate
+// cvtps2dq gives INT_MIN out of range, as qops' round_to_int does.
 template <bool kMul>
 __attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void binary_avx512(const uint8_t* a, int64_t sa,
-                                                                       const uint8_t* b, int64_t sb, uint8_t* y,
-                                                                       int64_t n, const i8::BinaryParams& p) {
-  // The same float operations, in the same order, as kernels::int8::add / mul (qops.cc).
+                                                                           const uint8_t* b, int64_t sb,
+                                                                           uint8_t* y, int64_t n,
+                                                                           const i8::BinaryParams& p) {
   const __m512 ra = _mm512_set1_ps(p.ratio_a), rb = _mm512_set1_ps(p.ratio_b), fixed = _mm512_set1_ps(p.fixed);
-  const __m512 rab = _mm512_set1_ps(p.ratio_ab), zyf = _mm512_set1_ps(static_cast<float>(p.y.zero_point));
+  const __m512 rab = _mm512_set1_ps(p.ratio_ab), zy_f = _mm512_set1_ps(static_cast<float>(p.y.zero_point));
   const __m512i za = _mm512_set1_epi32(p.a.zero_point), zb = _mm512_set1_epi32(p.b.zero_point);
   const __m512i zero = _mm512_setzero_si512();
   const __m512i a0 = _mm512_set1_epi32(a[0]), b0 = _mm512_set1_epi32(b[0]);
@@ -126,15 +130,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl,fma"))) void binary_avx512(cons
   for (; i + 16 <= n; i += 16) {
     const __m512i ai = sa ? _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))) : a0;
     const __m512i bi = sb ? _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i))) : b0;
-    __m512 r;
+    __m512 v;
     if (kMul) {
       const __m512i prod = _mm512_mullo_epi32(_mm512_sub_epi32(ai, za), _mm512_sub_epi32(bi, zb));
-      r = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(prod), rab), zyf);
+      v = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(prod), rab), zy_f);
     } else {
-      const __m512 acc_b = _mm512_fmadd_ps(_mm512_cvtepi32_ps(bi), rb, fixed);
-      r = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ai), ra, acc_b);
+      v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ai), ra, _mm512_fmadd_ps(_mm512_cvtepi32_ps(bi), rb, fixed));
     }
-    const __m512i q = _mm512_max_epi32(_mm512_cvtps_epi32(r), zero);
+    const __m512i q = _mm512_max_epi32(_mm512_cvtps_epi32(v), zero);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm512_cvtusepi32_epi8(q));
   }
   if (i < n) binary_scalar<kMul>(a + i * sa, sa, b + i * sb, sb, y + i, n - i, p);
@@ -390,13 +393,16 @@ StatusOr<std::unique_ptr<OpKernel>> make_gap(const BuildContext& ctx, const form
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
+// qops::pool_quantize of the float mean of the dequantized window (summed in window
+// order); with count_include_pad the divisor is kH * kW (padding adds 0.0).
 class AvgPoolKernel : public OpKernel {
  public:
   int x_ = -1, y_ = -1;
   std::vector<int64_t> xs_, ys_, xst_, yst_;  // logical shapes, physical strides per logical dim
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0;
   bool include_pad_ = false;
-  QParam q_;
+  QParam qy_;
+  float deq_[256] = {};
   std::string describe() const override { return "edgeq window loop"; }
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
     struct Bound : BoundOp {
@@ -406,30 +412,27 @@ class AvgPoolKernel : public OpKernel {
       Status run() override {
         const AvgPoolKernel& K = *k;
         const int64_t N = K.ys_[0], C = K.ys_[1], OH = K.ys_[2], OW = K.ys_[3], H = K.xs_[2], W = K.xs_[3];
-        const int32_t zx = K.q_.zero_point;
 #pragma omp parallel for collapse(2) schedule(static) if (N * C * OH * OW >= (1 << 14))
         for (int64_t n = 0; n < N; ++n)
-          for (int64_t c = 0; c < C; ++c)
-            for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t c = 0; c < C; ++c) {
+            const uint8_t* xc = x + n * K.xst_[0] + c * K.xst_[1];
+            for (int64_t oh = 0; oh < OH; ++oh) {
+              int64_t y0 = oh * K.sh - K.pt;
+              const int64_t y1 = std::min(y0 + K.kh, H);
+              y0 = std::max<int64_t>(y0, 0);
               for (int64_t ow = 0; ow < OW; ++ow) {
-                int32_t sum = 0, valid = 0, padded = 0;
-                for (int64_t i = 0; i < K.kh; ++i) {
-                  const int64_t h = oh * K.sh - K.pt + i * K.dh;
-                  for (int64_t j = 0; j < K.kw; ++j) {
-                    const int64_t w = ow * K.sw - K.pl + j * K.dw;
-                    if (h >= 0 && h < H && w >= 0 && w < W) {
-                      sum += x[n * K.xst_[0] + c * K.xst_[1] + h * K.xst_[2] + w * K.xst_[3]];
-                      ++valid;
-                    } else if (h >= -K.pt && h < H + K.pb && w >= -K.pl && w < W + K.pr) {
-                      ++padded;  // inside the explicit padding (not the ceil-mode overhang)
-                    }
-                  }
-                }
-                const int32_t count = K.include_pad_ ? valid + padded : valid;
-                if (K.include_pad_) sum += zx * padded;  // padding is the real value 0
-                y[n * K.yst_[0] + c * K.yst_[1] + oh * K.yst_[2] + ow * K.yst_[3]] =
-                    count > 0 ? i8::average(sum, count, K.q_, K.q_) : static_cast<uint8_t>(zx);
+                int64_t x0 = ow * K.sw - K.pl;
+                const int64_t x1 = std::min(x0 + K.kw, W);
+                x0 = std::max<int64_t>(x0, 0);
+                float sum = 0.0f;
+                for (int64_t ih = y0; ih < y1; ++ih)
+                  for (int64_t iw = x0; iw < x1; ++iw) sum += K.deq_[xc[ih * K.xst_[2] + iw * K.xst_[3]]];
+                const int64_t count = K.include_pad_ ? K.kh * K.kw : (y1 - y0) * (x1 - x0);
+                const float mean = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+                y[n * K.yst_[0] + c * K.yst_[1] + oh * K.yst_[2] + ow * K.yst_[3]] = i8::pool_quantize(mean, K.qy_);
               }
+            }
+          }
         return {};
       }
     };
@@ -455,6 +458,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_avgpool(const BuildContext& ctx, const 
   const std::vector<int64_t> pads = op.attrs.get_ints("pads", {0, 0, 0, 0});
   EDGEQ_RETURN_IF_ERROR(expect(ks.size() == 2 && st.size() == 2 && dl.size() == 2 && pads.size() == 4, op,
                                "needs a 2-D window"));
+  if (dl[0] != 1 || dl[1] != 1) return unsupported("op '" + op.name + "' (QAveragePool) has dilations");
   auto k = std::make_unique<AvgPoolKernel>();
   k->x_ = op.inputs[0];
   k->y_ = op.outputs[0];
@@ -462,13 +466,12 @@ StatusOr<std::unique_ptr<OpKernel>> make_avgpool(const BuildContext& ctx, const 
   k->ys_ = y.shape;
   k->xst_ = physical_strides(x);
   k->yst_ = physical_strides(y);
-  k->kh = ks[0], k->kw = ks[1], k->sh = st[0], k->sw = st[1], k->dh = dl[0], k->dw = dl[1];
-  k->pt = pads[0], k->pl = pads[1], k->pb = pads[2], k->pr = pads[3];
+  k->kh = ks[0], k->kw = ks[1], k->sh = st[0], k->sw = st[1];
+  k->pt = pads[0], k->pl = pads[1];
   k->include_pad_ = op.attrs.get_int("count_include_pad", 0) != 0;
-  EDGEQ_ASSIGN_OR_RETURN(k->q_, tensor_qparam(ctx.program, op.inputs[0], op.name));
-  EDGEQ_ASSIGN_OR_RETURN(QParam qy, tensor_qparam(ctx.program, op.outputs[0], op.name));
-  EDGEQ_RETURN_IF_ERROR(expect(qy.scale == k->q_.scale && qy.zero_point == k->q_.zero_point, op,
-                               "needs equal input and output quantization"));
+  EDGEQ_ASSIGN_OR_RETURN(QParam qx, tensor_qparam(ctx.program, op.inputs[0], op.name));
+  EDGEQ_ASSIGN_OR_RETURN(k->qy_, tensor_qparam(ctx.program, op.outputs[0], op.name));
+  for (int q = 0; q < 256; ++q) k->deq_[q] = i8::dequantize(static_cast<uint8_t>(q), qx);
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 

@@ -27,6 +27,7 @@ struct BuildContext {
   const dnnl::engine& engine;
   int optimize_level = 3;
   bool reference_kernels = false;  // ExecutableOptions::reference_kernels
+  std::string conv_impl;           // ExecutableOptions::conv_impl
 };
 
 // What an op needs to bind to one instance.

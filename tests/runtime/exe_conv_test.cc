@@ -49,6 +49,11 @@ std::vector<ConvCase> conv_cases() {
   s.zx = 60;
   c.push_back({"depthwise_strided_src_zero_point", s});
   s = ConvSpec{};
+  s.C = s.O = s.group = 64, s.H = s.W = 14, s.zy = 9;
+  c.push_back({"depthwise_64", s});
+  s.sh = s.sw = 2;
+  c.push_back({"depthwise_64_strided", s});
+  s = ConvSpec{};
   s.C = 16, s.O = 24, s.group = 4, s.zy = 3;
   c.push_back({"grouped", s});
   s = ConvSpec{};
@@ -64,6 +69,7 @@ struct Param {
   ConvCase c;
   Layout layout;
   int level;
+  std::string impl;  // forced oneDNN implementation prefix; empty = the engine's choice
 };
 
 class ConvTest : public ::testing::TestWithParam<Param> {};
@@ -75,10 +81,14 @@ TEST_P(ConvTest, MatchesQopsBitForBit) {
   ProgramBuilder b;
   const int x = b.act("x", {s.N, s.C, s.H, s.W}, prm.layout, d.x);
   const int y = add_conv(b, s, d, x, prm.layout, "conv");
-  auto exe = Executable::create(b.finish({x}, {y}, prm.level));
+  ExecutableOptions opts;
+  opts.conv_impl = prm.impl;
+  auto exe = Executable::create(b.finish({x}, {y}, prm.level), opts);
   ASSERT_TRUE(exe.ok()) << exe.status().message();
   auto inst = Instance::create(*exe);
   ASSERT_TRUE(inst.ok()) << inst.status().message();
+  if (!prm.impl.empty() && (*exe)->kernel_names()[0].find("forced") == std::string::npos)
+    GTEST_SKIP() << "oneDNN offers no " << prm.impl << " implementation here: " << (*exe)->kernel_names()[0];
   for (uint32_t seed : {1u, 2u}) {
     const std::vector<uint8_t> xin = random_u8(static_cast<size_t>(s.N * s.C * s.H * s.W), seed);
     const std::vector<uint8_t> xp = to_physical(xin, {s.N, s.C, s.H, s.W}, prm.layout);
@@ -109,9 +119,12 @@ TEST_P(ConvTest, MatchesQopsBitForBit) {
 std::vector<Param> all_params() {
   std::vector<Param> v;
   for (const ConvCase& c : conv_cases()) {
-    v.push_back({c, Layout::kNHWC, 3});
-    v.push_back({c, Layout::kNHWC, 1});
-    v.push_back({c, Layout::kPlain, 0});
+    v.push_back({c, Layout::kNHWC, 3, ""});
+    v.push_back({c, Layout::kNHWC, 1, ""});
+    v.push_back({c, Layout::kPlain, 0, ""});
+    // Every implementation the load-time timing may pick must be exact too.
+    v.push_back({c, Layout::kNHWC, 3, "br"});  // brgconv, brgconv_1x1, brdgmm_dw
+    v.push_back({c, Layout::kNHWC, 3, "jit_int8"});
   }
   return v;
 }
@@ -119,7 +132,7 @@ std::vector<Param> all_params() {
 INSTANTIATE_TEST_SUITE_P(Runtime, ConvTest, ::testing::ValuesIn(all_params()),
                          [](const ::testing::TestParamInfo<Param>& i) {
                            return i.param.c.name + (i.param.layout == Layout::kNHWC ? "_nhwc" : "_plain") + "_O" +
-                                  std::to_string(i.param.level);
+                                  std::to_string(i.param.level) + (i.param.impl.empty() ? "" : "_" + i.param.impl);
                          });
 
 // Large accumulators: float(acc) + float(bias) must still round like float(acc + bias).

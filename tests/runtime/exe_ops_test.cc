@@ -187,18 +187,17 @@ void check_pool(Layout l, bool max, bool include_pad) {
   for (int64_t c = 0; c < C; ++c)
     for (int64_t oh = 0; oh < OH; ++oh)
       for (int64_t ow = 0; ow < OW; ++ow) {
-        int32_t sum = 0, count = 0, mx = 0;
+        float sum = 0.0f;
+        int32_t valid = 0, mx = 0;
         for (int64_t i = 0; i < kh; ++i)
           for (int64_t j = 0; j < kw; ++j) {
             const int64_t h = oh * sh - pt + i, w = ow * sw - pl + j;
-            if (h < 0 || h >= H || w < 0 || w >= W) {
-              if (include_pad) sum += q.zero_point, ++count;
-              continue;
-            }
-            const int32_t v = xv[static_cast<size_t>((c * H + h) * W + w)];
-            sum += v, ++count, mx = std::max(mx, v);
+            if (h < 0 || h >= H || w < 0 || w >= W) continue;
+            const uint8_t v = xv[static_cast<size_t>((c * H + h) * W + w)];
+            sum += i8::dequantize(v, q), ++valid, mx = std::max<int32_t>(mx, v);
           }
-        const uint8_t want = max ? static_cast<uint8_t>(mx) : i8::average(sum, count, q, q);
+        const int64_t count = include_pad ? kh * kw : valid;
+        const uint8_t want = max ? static_cast<uint8_t>(mx) : i8::pool_quantize(sum / static_cast<float>(count), q);
         ASSERT_EQ(got[static_cast<size_t>((c * OH + oh) * OW + ow)], want) << c << "," << oh << "," << ow;
       }
   if (l == Layout::kNHWC) EXPECT_EQ(r.exe->kernel_names()[0].find("ref"), std::string::npos) << r.exe->kernel_names()[0];
