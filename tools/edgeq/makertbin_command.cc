@@ -4,9 +4,46 @@
 #include <iostream>
 
 #include "converter/makertbin.h"
+#include "estimator/estimate.h"
+#include "estimator/target_profile.h"
+#include "format/bin.h"
 #include "onnx/onnx_io.h"
 
 namespace edgeq::tools {
+
+namespace {
+
+// The static estimate of the compiled model (what `edgeq perf` computes), as the vendor
+// tool prints at the end of a conversion. Never fails the conversion: a missing profile
+// or an unreadable file just leaves the estimate out, with the reason.
+nlohmann::json estimate_of(const converter::MakertbinResult& r, std::string* line) {
+  const std::string bin = r.output_dir + "/" + r.prefix + ".bin";
+  auto program = format::read_bin(bin, format::ReadOptions{.host_isa = "", .marches = {}});
+  if (!program.ok()) {
+    *line = "estimated performance: not available (" + program.status().message() + ")";
+    return {{"error", program.status().message()}};
+  }
+  auto profile = estimator::resolve_profile("");
+  if (!profile.ok()) {
+    *line = "estimated performance: not available (" + profile.status().message() + ")";
+    return {{"error", profile.status().message()}};
+  }
+  auto e = estimator::estimate(*program, *profile);
+  if (!e.ok()) {
+    *line = "estimated performance: not available (" + e.status().message() + ")";
+    return {{"error", e.status().message()}};
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "estimated performance (target %s, %d core%s): latency %.3f ms per frame, %.1f FPS with all cores "
+                "busy; details: edgeq perf %s",
+                profile->name.c_str(), e->core_count, e->core_count == 1 ? "" : "s", e->latency_s * 1e3, e->fps,
+                bin.c_str());
+  *line = buf;
+  return {{"target", profile->name}, {"latency_ms", e->latency_s * 1e3}, {"fps", e->fps}, {"cores", e->core_count}};
+}
+
+}  // namespace
 
 void add_makertbin(CLI::App& app, MakertbinFlags& f) {
   CLI::App* c = app.add_subcommand("makertbin", "Optimize, calibrate, quantize and compile a model: <prefix>.bin, the ONNX artifacts and reports");
@@ -58,10 +95,15 @@ int run_makertbin_command(const MakertbinFlags& f) {
     std::cerr << "edgeq makertbin: error: " << result.status().message() << "\n";
     return result.status().code() == StatusCode::kInternal ? 1 : 2;
   }
+  std::string estimate_line;
+  nlohmann::json estimate = estimate_of(*result, &estimate_line);
   if (f.json) {
-    std::cout << converter::to_json(*result).dump(2) << "\n";
+    nlohmann::json j = converter::to_json(*result);
+    j["estimate"] = estimate;
+    std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "\n" << converter::to_table(*result);
+    std::cout << estimate_line << "\n";
     std::cout << "output folder: " << result->output_dir << "\n";
   }
   return 0;
