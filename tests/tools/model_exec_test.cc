@@ -290,3 +290,49 @@ TEST(ModelExec, WrongInputFiles) {
 }
 
 }  // namespace
+
+namespace {
+
+// The vendor workflow as written, on every zoo model: makertbin --fast-perf → <prefix>.bin,
+// perf in both forms (small frame counts), model_info and infer.
+class ModelExecZoo : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelExecZoo, WorkflowAsWritten) {
+  const std::string m = GetParam();
+  const fs::path onnx = fs::path(EDGEQ_BINARY_DIR) / "models" / (m + "_op13.onnx");
+  ASSERT_TRUE(fs::exists(onnx)) << onnx << " is missing; run scripts/export_models.py";
+  const fs::path out = work_dir() / (m + "_output");
+  const fs::path log = work_dir() / (m + "_makertbin.log");
+  const std::string cmd = std::string(EDGEQ_BINARY_DIR) + "/bin/edgeq makertbin --fast-perf --model " + onnx.string() +
+                          " --model-type onnx --march host --output-dir " + out.string() + " >" + log.string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(log);
+  const fs::path bin = out / (m + "_op13.bin");
+  ASSERT_TRUE(fs::exists(bin)) << bin;
+
+  CmdResult r = run("perf --model_file " + bin.string() + " --core_id 1 --thread_num 1 --frame_count 5 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_result_block(nlohmann::json::parse(r.out, nullptr, false), 5, 1, 1);
+  r = run("perf --model_file " + bin.string() + " --core_id 0 --thread_num 8 --frame_count 16 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_result_block(nlohmann::json::parse(r.out, nullptr, false), 16, 8, 0);
+
+  r = run("model_info --model_file " + bin.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(": u8 ["), std::string::npos) << r.out;  // fast-perf I/O in the accelerator's type
+
+  const fs::path npy = fs::path(EDGEQ_BINARY_DIR) / "models" / (m + "_input.npy");
+  const fs::path dump = work_dir() / (m + "_infer");
+  r = run("infer --model_file " + bin.string() + " --input_file " + npy.string() + " --dump_path " + dump.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  size_t outputs = 0;
+  for (const auto& e : fs::directory_iterator(dump)) outputs += e.path().string().ends_with("_float.npy");
+  EXPECT_GE(outputs, 1u) << "infer wrote no dequantized output into " << dump;
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ModelExecZoo,
+                         ::testing::Values("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small",
+                                           "efficientnet_b0", "efficientnet_lite0", "shufflenet_v2_x1_0",
+                                           "squeezenet1_1", "regnet_x_400mf"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+}  // namespace
