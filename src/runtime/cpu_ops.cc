@@ -21,8 +21,9 @@ int64_t program_opset(const format::Program& p) {
   return 13;
 }
 
-// Copies between the arena form (layout `d.layout`) and a plain logical-order buffer.
-void to_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) {
+// Copies between the arena form (layout `d.layout`) and a plain logical-order buffer, in
+// the direction `to_plain` says.
+void copy_layout(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst, bool to_plain) {
   const size_t es = dtype_size(d.dtype);
   if (d.layout != format::Layout::kNHWC || d.shape.size() != 4) {
     std::memcpy(dst, src, static_cast<size_t>(d.nbytes()));
@@ -31,22 +32,14 @@ void to_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) {
   const int64_t N = d.shape[0], C = d.shape[1], HW = d.shape[2] * d.shape[3];
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
-      for (int64_t p = 0; p < HW; ++p)
-        std::memcpy(dst + ((n * C + c) * HW + p) * es, src + ((n * HW + p) * C + c) * es, es);
+      for (int64_t p = 0; p < HW; ++p) {
+        const int64_t plain = (n * C + c) * HW + p, nhwc = (n * HW + p) * C + c;
+        std::memcpy(dst + (to_plain ? plain : nhwc) * es, src + (to_plain ? nhwc : plain) * es, es);
+      }
 }
 
-void from_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) {
-  const size_t es = dtype_size(d.dtype);
-  if (d.layout != format::Layout::kNHWC || d.shape.size() != 4) {
-    std::memcpy(dst, src, static_cast<size_t>(d.nbytes()));
-    return;
-  }
-  const int64_t N = d.shape[0], C = d.shape[1], HW = d.shape[2] * d.shape[3];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t p = 0; p < HW; ++p)
-        std::memcpy(dst + ((n * HW + p) * C + c) * es, src + ((n * C + c) * HW + p) * es, es);
-}
+void to_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) { copy_layout(d, src, dst, true); }
+void from_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) { copy_layout(d, src, dst, false); }
 
 Tensor constant_tensor(const format::TensorDesc& d) {
   Tensor t(d.dtype, d.shape);
