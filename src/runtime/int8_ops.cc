@@ -219,6 +219,16 @@ StatusOr<std::unique_ptr<OpKernel>> make_binary(const BuildContext& ctx, const f
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
+// The bound form of a kernel with one u8 input x_ and one u8 output y_ in the arena.
+template <class Bound, class Kernel>
+std::unique_ptr<Bound> bind_u8_unary(const Kernel* kernel, const BindContext& ctx) {
+  auto b = std::make_unique<Bound>();
+  b->k = kernel;
+  b->x = static_cast<const uint8_t*>(ctx.ptr(kernel->x_));
+  b->y = static_cast<uint8_t*>(ctx.ptr(kernel->y_));
+  return b;
+}
+
 // ---- QLut, Quantize, Dequantize (elementwise, same layout) ----------------------------------
 
 // 64 lookups per step: two 128-entry byte permutes (AVX-512 VBMI), the index's top bit
@@ -271,10 +281,7 @@ class LutKernel : public OpKernel {
         return {};
       }
     };
-    auto b = std::make_unique<Bound>();
-    b->k = this;
-    b->x = static_cast<const uint8_t*>(ctx.ptr(x_));
-    b->y = static_cast<uint8_t*>(ctx.ptr(y_));
+    auto b = bind_u8_unary<Bound>(this, ctx);
     return std::unique_ptr<BoundOp>(std::move(b));
   }
 };
@@ -395,10 +402,7 @@ class GlobalAvgKernel : public OpKernel {
         return {};
       }
     };
-    auto b = std::make_unique<Bound>();
-    b->k = this;
-    b->x = static_cast<const uint8_t*>(ctx.ptr(x_));
-    b->y = static_cast<uint8_t*>(ctx.ptr(y_));
+    auto b = bind_u8_unary<Bound>(this, ctx);
     b->sums.resize(static_cast<size_t>(C));
     return std::unique_ptr<BoundOp>(std::move(b));
   }
@@ -467,10 +471,7 @@ class AvgPoolKernel : public OpKernel {
         return {};
       }
     };
-    auto b = std::make_unique<Bound>();
-    b->k = this;
-    b->x = static_cast<const uint8_t*>(ctx.ptr(x_));
-    b->y = static_cast<uint8_t*>(ctx.ptr(y_));
+    auto b = bind_u8_unary<Bound>(this, ctx);
     return std::unique_ptr<BoundOp>(std::move(b));
   }
 };
