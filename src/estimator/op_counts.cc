@@ -87,7 +87,7 @@ OpKind classify_op(const format::Program& p, const format::Op& op, format::Place
   if (one_of(t, {"QGlobalAveragePool", "QAveragePool"})) return OpKind::kPool;
   if (t == "QResize") return OpKind::kResize;
   if (one_of(t, {"Quantize", "Dequantize"})) return OpKind::kQuantize;
-  if (one_of(t, {"Reorder", "QConcat"})) return OpKind::kDataMovement;
+  if (one_of(t, {"Reorder", "QConcat", "ChannelShuffle"})) return OpKind::kDataMovement;
   if (placement == format::Placement::kAccelerator) {
     if (t == "MaxPool") return OpKind::kPool;
     return OpKind::kDataMovement;  // Reshape, Transpose, Slice, Split, Pad, … on u8

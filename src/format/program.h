@@ -29,6 +29,13 @@
 //   QResize      attrs mode ("nearest"|"linear"), coordinate_transformation_mode,
 //                nearest_mode; attr scales (floats, per logical dim); params unchanged
 //   Reorder      attr to_layout ("NCHW"|"NHWC"): copies a 4-D tensor between layouts
+//   ChannelShuffle  in: x0.. u8 [N, Ci, H, W] (concatenated along C, C = ΣCi; each
+//                requantized to the outputs' params where its own differ); out: y0.. u8
+//                [N, Ck, H, W], all with the same params. attrs group g (divides C),
+//                channel_starts (one per output): yk[:, c] = shuffled[:, channel_starts[k] + c]
+//                where shuffled channel j = concatenated channel (j % g) * (C / g) + j / g
+//                (ONNX Reshape [N,g,C/g,H,W] → Transpose (0,2,1,3,4) → Reshape, with the
+//                Concat before and the Slices / Split on C after). Any layout, NHWC at O1+.
 //   Quantize     f32 → u8 with the output's params      (accelerator boundary)
 //   Dequantize   u8 → f32 with the input's params       (accelerator boundary)
 //   Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Split, Pad, Identity:

@@ -103,6 +103,43 @@ Status check_tensor(const Program& p, size_t i) {
   return Status();
 }
 
+// ChannelShuffle (program.h): 4-D inputs and outputs of one N, H, W; the group divides the
+// concatenated channel count; each output's channel range lies inside it.
+Status check_channel_shuffle(const Program& p, const Op& op, const std::string& ref) {
+  const std::string what = ref + " (ChannelShuffle)";
+  if (op.inputs.empty() || op.outputs.empty()) return invalid_argument(what + " needs at least one input and one output.");
+  const std::vector<int64_t> starts = op.attrs.get_ints("channel_starts", {});
+  if (starts.size() != op.outputs.size())
+    return invalid_argument(what + " has " + std::to_string(starts.size()) + " channel_starts for " +
+                            std::to_string(op.outputs.size()) + " outputs.");
+  std::vector<int64_t> nhw;
+  int64_t C = 0;
+  auto fits = [&](int32_t t) {
+    if (t < 0) return false;
+    const TensorDesc& d = p.tensors[static_cast<size_t>(t)];
+    if (d.shape.size() != 4) return false;
+    const std::vector<int64_t> mine = {d.shape[0], d.shape[2], d.shape[3]};
+    if (nhw.empty()) nhw = mine;
+    return mine == nhw;
+  };
+  for (int32_t t : op.inputs) {
+    if (!fits(t)) return invalid_argument(what + " needs [N, C, H, W] inputs and outputs of one N, H and W.");
+    C += p.tensors[static_cast<size_t>(t)].shape[1];
+  }
+  const int64_t g = op.attrs.get_int("group", 0);
+  if (g < 1 || C % g != 0)
+    return invalid_argument(what + " has group " + std::to_string(g) + ", which does not divide its " + std::to_string(C) +
+                            " channels.");
+  for (size_t k = 0; k < op.outputs.size(); ++k) {
+    if (!fits(op.outputs[k])) return invalid_argument(what + " needs [N, C, H, W] inputs and outputs of one N, H and W.");
+    const int64_t ck = p.tensors[static_cast<size_t>(op.outputs[k])].shape[1];
+    if (starts[k] < 0 || starts[k] + ck > C)
+      return invalid_argument(what + " output " + std::to_string(k) + " takes channels " + std::to_string(starts[k]) + ".." +
+                              std::to_string(starts[k] + ck) + ", outside the " + std::to_string(C) + " channels.");
+  }
+  return Status();
+}
+
 Status check_op(const Program& p, size_t k, std::set<std::string>& names) {
   const Op& op = p.ops[k];
   const std::string ref = "Op " + std::to_string(k) + " '" + op.name + "'";
@@ -128,6 +165,7 @@ Status check_op(const Program& p, size_t k, std::set<std::string>& names) {
     if (std::holds_alternative<Tensor>(value))
       return invalid_argument(ref + " has a tensor-valued attribute '" + name + "'.");
   }
+  if (op.type == "ChannelShuffle") return check_channel_shuffle(p, op, ref);
   return Status();
 }
 

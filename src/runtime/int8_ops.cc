@@ -17,6 +17,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const fo
 StatusOr<std::unique_ptr<OpKernel>> make_maxpool(const BuildContext& ctx, const format::Op& op);
 StatusOr<std::unique_ptr<OpKernel>> make_cpu_op(const BuildContext& ctx, const format::Op& op, const std::string& why);
 StatusOr<std::unique_ptr<OpKernel>> make_qresize(const BuildContext& ctx, const format::Op& op);
+StatusOr<std::unique_ptr<OpKernel>> make_channel_shuffle(const BuildContext& ctx, const format::Op& op);
 
 namespace i8 = kernels::int8;
 
@@ -674,6 +675,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_kernel(const BuildContext& ctx, const f
   if (t == "QConcat") return make_concat(ctx, op);
   if (t == "QResize") return make_qresize(ctx, op);
   if (t == "Reorder") return make_reorder(ctx, op);
+  if (t == "ChannelShuffle") return make_channel_shuffle(ctx, op);
   if (t == "Quantize") return make_quantize(ctx, op, true);
   if (t == "Dequantize") return make_quantize(ctx, op, false);
   if (t == "Reshape" || t == "Flatten" || t == "Squeeze" || t == "Unsqueeze" || t == "Identity")
