@@ -7,9 +7,11 @@
 #include <random>
 
 #include "compiler/compiler.h"
+#include "exec/interpreter.h"
 #include "kernels/int8/qops.h"
 #include "quant/quantize.h"
 #include "tests/compiler/program_check.h"
+#include "tests/compiler/program_eval.h"
 #include "tests/quant/quant_test_util.h"
 
 namespace edgeq::compiler {
@@ -391,6 +393,85 @@ TEST(Compile, ReportListsEveryNodeAndIsStandaloneHtml) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_NE(html.find("int8 conv"), std::string::npos);  // the placement reason
+}
+
+// ShuffleNet's unit: Concat on C → Reshape [N,2,C/2,H,W] → Transpose (0,2,1,3,4) →
+// Reshape back → two Slices on C. At O1+ it becomes one NHWC ChannelShuffle between the
+// convolutions, without Reorders; at O0 it stays as it is.
+ir::Graph shuffle_unit_graph() {
+  std::mt19937 rng(9);
+  ir::Graph g;
+  g.name = "shuffle";
+  g.opset_imports[""] = 13;
+  g.add_input("x", DType::kFloat32, ir::make_shape({1, 4, 6, 6}));
+  g.add_initializer("w1", random_tensor({8, 4, 1, 1}, rng));
+  g.add_initializer("w2", random_tensor({8, 4, 3, 3}, rng, 2.0f));
+  g.add_initializer("w3", random_tensor({8, 8, 1, 1}, rng));
+  g.add_node("Conv", {"x", "w1"}, {"a"}, "conv_a");
+  g.add_node("Conv", {"x", "w2"}, {"b"}, "conv_b").attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  g.add_node("Concat", {"a", "b"}, {"cat"}, "concat").attrs.set("axis", int64_t{1});
+  g.add_initializer("shape5", Tensor::from_vector<int64_t>({5}, {1, 2, 8, 6, 6}));
+  g.add_initializer("shape4", Tensor::from_vector<int64_t>({4}, {1, 16, 6, 6}));
+  g.add_node("Reshape", {"cat", "shape5"}, {"r1"}, "reshape1");
+  g.add_node("Transpose", {"r1"}, {"t"}, "transpose").attrs.set("perm", std::vector<int64_t>{0, 2, 1, 3, 4});
+  g.add_node("Reshape", {"t", "shape4"}, {"s"}, "reshape2");
+  g.add_initializer("axes", Tensor::from_vector<int64_t>({1}, {1}));
+  g.add_initializer("s0", Tensor::from_vector<int64_t>({1}, {0}));
+  g.add_initializer("e0", Tensor::from_vector<int64_t>({1}, {8}));
+  g.add_initializer("s1", Tensor::from_vector<int64_t>({1}, {8}));
+  g.add_initializer("e1", Tensor::from_vector<int64_t>({1}, {16}));
+  g.add_node("Slice", {"s", "s0", "e0", "axes"}, {"h0"}, "slice0");
+  g.add_node("Slice", {"s", "s1", "e1", "axes"}, {"h1"}, "slice1");
+  g.add_node("Conv", {"h1", "w3"}, {"c"}, "conv_c");
+  g.add_node("Concat", {"h0", "c"}, {"y"}, "concat_out").attrs.set("axis", int64_t{1});
+  g.outputs = {"y"};
+  for (const char* v : {"a", "b", "h0", "h1", "c"}) g.values[v] = fvalue({1, 8, 6, 6});
+  for (const char* v : {"cat", "s", "y"}) g.values[v] = fvalue({1, 16, 6, 6});
+  g.values["r1"] = fvalue({1, 2, 8, 6, 6});
+  g.values["t"] = fvalue({1, 8, 2, 6, 6});
+  return g;
+}
+
+TEST(Compile, ChannelShuffleIsOneNhwcOpWithoutReorders) {
+  ir::Graph q = quantized(shuffle_unit_graph());
+  const auto feeds = quant::test::random_feeds(q, 1, 5)[0];
+  auto interp = exec::Interpreter::create(q);
+  ASSERT_TRUE(interp.ok()) << interp.status().to_string();
+  std::map<std::string, Tensor> expected;
+  ASSERT_TRUE((*interp)->run(feeds, &expected).ok());
+
+  const format::Program p0 = compiled(q, 0, false);
+  EXPECT_TRUE(test::ops_of_type(p0, "ChannelShuffle").empty());
+  EXPECT_EQ(test::ops_of_type(p0, "Transpose").size(), 1u);
+
+  for (int level : {1, 3}) {
+    SCOPED_TRACE("O" + std::to_string(level));
+    const format::Program p = compiled(q, level, true);
+    EXPECT_EQ(op_types(p), (std::vector<std::string>{"QConv", "QConv", "ChannelShuffle", "QConv", "QConcat"}));
+    const auto shuffle = test::ops_of_type(p, "ChannelShuffle");
+    ASSERT_EQ(shuffle.size(), 1u);
+    EXPECT_EQ(shuffle[0]->attrs.get_int("group"), 2);
+    EXPECT_EQ(shuffle[0]->attrs.get_ints("channel_starts"), (std::vector<int64_t>{0, 8}));
+    ASSERT_EQ(shuffle[0]->inputs.size(), 2u);   // the Concat's inputs
+    ASSERT_EQ(shuffle[0]->outputs.size(), 2u);  // the Slices' outputs
+    for (int t : shuffle[0]->inputs) EXPECT_EQ(tensor(p, t).layout, Layout::kNHWC);
+    for (int t : shuffle[0]->outputs) EXPECT_EQ(tensor(p, t).layout, Layout::kNHWC);
+    for (const char* n : {"concat", "reshape1", "transpose", "reshape2", "slice0", "slice1"})
+      EXPECT_NE(std::find(shuffle[0]->source_nodes.begin(), shuffle[0]->source_nodes.end(), n),
+                shuffle[0]->source_nodes.end())
+          << n;
+    // Same values as the quantized graph.
+    test::ProgramEval eval(p);
+    auto got = eval.run(feeds);
+    ASSERT_TRUE(got.ok()) << got.status().to_string();
+    const Tensor& have = got->at("y");
+    const Tensor& want = expected.at("y");
+    ASSERT_EQ(have.shape(), want.shape());
+    const format::TensorDesc& yt = tensor(p, p.outputs[0].tensor);  // fast-perf: the u8 output
+    ASSERT_TRUE(yt.quant.has_value());
+    const double step = yt.quant->scale[0];
+    for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(have.at_double(i), want.at_double(i), step * 1.001) << i;
+  }
 }
 
 }  // namespace

@@ -161,6 +161,32 @@ class ProgramEval {
       for (const char* k : {"mode", "coordinate_transformation_mode", "nearest_mode"}) a.set(k, op.attrs.get_string(k));
       EDGEQ_ASSIGN_OR_RETURN(Tensor y, kernel("Resize", a, {&x, nullptr, &scales}));
       out_q(y);
+    } else if (t == "ChannelShuffle") {
+      // DQ → Concat on C → Q (the outputs' params), then the u8 Reshape → Transpose →
+      // Reshape and the Slices on C.
+      std::vector<Tensor> xs;
+      for (size_t k = 0; k < op.inputs.size(); ++k) xs.push_back(deq(k));
+      std::vector<const Tensor*> ptrs;
+      for (const auto& x : xs) ptrs.push_back(&x);
+      Attributes a;
+      a.set("axis", int64_t{1});
+      EDGEQ_ASSIGN_OR_RETURN(Tensor cat, kernel("Concat", a, ptrs));
+      const Tensor u = quantize(cat, param(tensor(op.outputs[0])));
+      const Dims& s = u.shape();
+      const int64_t N = s[0], C = s[1], HW = s[2] * s[3], g = op.attrs.get_int("group"), cg = C / g;
+      const std::vector<int64_t> starts = op.attrs.get_ints("channel_starts");
+      for (size_t o = 0; o < op.outputs.size(); ++o) {
+        const auto& yd = tensor(op.outputs[o]);
+        Tensor y(DType::kUInt8, yd.shape);
+        const int64_t Co = yd.shape[1];
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t c = 0; c < Co; ++c) {
+            const int64_t j = starts[o] + c, src = (j % g) * cg + j / g;
+            for (int64_t p = 0; p < HW; ++p)
+              y.data<uint8_t>()[(n * Co + c) * HW + p] = u.data<uint8_t>()[(n * C + src) * HW + p];
+          }
+        write(op.outputs[o], y);
+      }
     } else if (t == "QLut") {
       Tensor x = in(0), table = in(1), y(DType::kUInt8, x.shape());
       for (int64_t k = 0; k < x.numel(); ++k) y.data<uint8_t>()[k] = table.data<uint8_t>()[x.data<uint8_t>()[k]];

@@ -37,7 +37,7 @@ StatusOr<ir::Graph> quantized_zoo_model(const std::filesystem::path& path) {
 bool is_int8_type(const std::string& t) {
   static const std::set<std::string> k = {"QConv", "QGemm", "QAdd", "QMul", "QLut", "QGlobalAveragePool", "QAveragePool",
                                           "MaxPool", "QConcat", "QResize", "Reshape", "Flatten", "Transpose", "Squeeze",
-                                          "Unsqueeze", "Slice", "Split", "Pad", "Identity"};
+                                          "Unsqueeze", "Slice", "Split", "Pad", "Identity", "ChannelShuffle"};
   return k.count(t) != 0;
 }
 
