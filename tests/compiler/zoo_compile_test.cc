@@ -220,6 +220,34 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
   EXPECT_EQ(html.find("http"), std::string::npos);  // standalone: no external resources
 }
 
+// ShuffleNetV2 at O3: every channel shuffle (with its Concat and chunk) is one NHWC
+// ChannelShuffle, so no Reorder sits between accelerator compute ops. The one Reorder
+// left feeds the Dequantize before the CPU ReduceMean (the global pooling the quantizer
+// keeps in float), which reads plain NCHW.
+TEST(ZooShuffleNet, NoReorderBetweenAcceleratorOpsAtO3) {
+  const testing_zoo::ZooCase c{"shufflenet_v2_x1_0", 13};
+  const auto path = testing_zoo::model_path(c);
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " is missing: run scripts/export_models.py";
+  auto q = quantized_zoo_model(path);
+  ASSERT_TRUE(q.ok()) << q.status().to_string();
+  format::CompileOptions o3;
+  o3.optimize_level = 3;
+  o3.fast_perf = true;
+  auto p = compile(*q, o3);
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_EQ(test::ops_of_type(*p, "ChannelShuffle").size(), 16u);
+  for (const char* t : {"Transpose", "Slice", "Split", "QConcat"}) EXPECT_TRUE(test::ops_of_type(*p, t).empty()) << t;
+  int reorders = 0;
+  for (const auto& op : p->ops) {
+    if (op.type != "Reorder") continue;
+    ++reorders;
+    for (const auto& reader : p->ops)
+      for (int t : reader.inputs)
+        if (t == op.outputs[0]) EXPECT_EQ(reader.type, "Dequantize") << op.name << " feeds " << reader.name;
+  }
+  EXPECT_LE(reorders, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ZooCompile, testing::ValuesIn(testing_zoo::all_cases()), testing_zoo::case_name);
 
 }  // namespace
