@@ -63,6 +63,32 @@ TEST(Validate, ConstantBytes) {
   expect_invalid([](Program& p) { p.tensors[3].data = {1}; }, "Tensor 3 'y' is not a constant but carries 1 bytes");
 }
 
+// The full program with its QConv turned into a ChannelShuffle of x (3 channels) into y
+// (2 channels, from shuffled channel 1), then `mutate`.
+void shuffle_program(Program& p) {
+  Op& op = p.ops[0];
+  op.type = "ChannelShuffle";
+  op.inputs = {0};
+  op.attrs = {};
+  op.attrs.set("group", int64_t{3});
+  op.attrs.set("channel_starts", std::vector<int64_t>{1});
+}
+
+TEST(Validate, ChannelShuffle) {
+  Program p = test::full_program();
+  shuffle_program(p);
+  Status s = validate(p);
+  EXPECT_TRUE(s.ok()) << s.message();
+  expect_invalid([](Program& q) { shuffle_program(q); q.ops[0].attrs.set("group", int64_t{2}); },
+                 "Op 0 'conv' (ChannelShuffle) has group 2, which does not divide its 3 channels");
+  expect_invalid([](Program& q) { shuffle_program(q); q.ops[0].attrs.set("channel_starts", std::vector<int64_t>{2}); },
+                 "output 0 takes channels 2..4, outside the 3 channels");
+  expect_invalid([](Program& q) { shuffle_program(q); q.ops[0].attrs.set("channel_starts", std::vector<int64_t>{}); },
+                 "has 0 channel_starts for 1 outputs");
+  expect_invalid([](Program& q) { shuffle_program(q); q.tensors[3].shape = {1, 2, 2, 8}; },
+                 "needs [N, C, H, W] inputs and outputs of one N, H and W");
+}
+
 TEST(Validate, ArenaRanges) {
   // y is u8[1,2,4,4] = 32 bytes at 64; z is f32[1,2,4,4] = 128 bytes at 128; arena 256.
   expect_invalid([](Program& p) { p.arena_bytes = 255; },
