@@ -233,6 +233,43 @@ void fuse_channel_shuffles(Draft& d) {
     removed.insert(absorbed.begin(), absorbed.end());
     placed[absorbed.front()] = std::move(op);
   }
+  // A Slice / Split on C alone (no shuffle) whose input an NHWC op writes: a ChannelShuffle
+  // of group 1, so it reads the NHWC bytes where they are instead of behind a Reorder.
+  for (size_t i = 0; i < p.ops.size(); ++i) {
+    const format::Op& o = p.ops[i];
+    if (removed.count(static_cast<int>(i)) || !acc(static_cast<int>(i)) || o.inputs.empty() || o.inputs[0] < 0) continue;
+    const int x = o.inputs[0];
+    const int pr = u.producer[static_cast<size_t>(x)];
+    if (!is_4d_activation(tensor(x)) || pr < 0 || !is_nhwc_op(p.ops[static_cast<size_t>(pr)].type)) continue;
+    std::vector<int64_t> starts;
+    bool ok = true;
+    if (auto range = channel_slice(p, o)) {
+      starts = {range->first};
+    } else if (o.type == "Split" && (o.attrs.get_int("axis", 0) == 1 || o.attrs.get_int("axis", 0) == -3)) {
+      int64_t c = 0;
+      for (int t : o.outputs) {
+        ok &= t >= 0 && tensor(t).shape.size() == 4;
+        if (!ok) break;
+        starts.push_back(c);
+        c += tensor(t).shape[1];
+      }
+      ok &= c == tensor(x).shape[1];
+    } else {
+      continue;
+    }
+    for (int t : o.outputs) ok &= t >= 0 && same_quant(tensor(x), tensor(t));
+    if (!ok) continue;
+    format::Op op;
+    op.name = o.name;
+    op.type = "ChannelShuffle";
+    op.inputs = {x};
+    op.outputs = o.outputs;
+    op.attrs.set("group", int64_t{1});
+    op.attrs.set("channel_starts", starts);
+    op.source_nodes = o.source_nodes;
+    removed.insert(static_cast<int>(i));
+    placed[static_cast<int>(i)] = std::move(op);
+  }
   if (placed.empty()) return;
   std::vector<format::Op> ops;
   std::vector<format::Placement> placement;

@@ -35,7 +35,8 @@
 //                channel_starts (one per output): yk[:, c] = shuffled[:, channel_starts[k] + c]
 //                where shuffled channel j = concatenated channel (j % g) * (C / g) + j / g
 //                (ONNX Reshape [N,g,C/g,H,W] → Transpose (0,2,1,3,4) → Reshape, with the
-//                Concat before and the Slices / Split on C after). Any layout, NHWC at O1+.
+//                Concat before and the Slices / Split on C after; group 1 is a Slice /
+//                Split on C). Any layout, NHWC at O1+.
 //   Quantize     f32 → u8 with the output's params      (accelerator boundary)
 //   Dequantize   u8 → f32 with the input's params       (accelerator boundary)
 //   Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Slice, Split, Pad, Identity:

@@ -3,8 +3,10 @@
 // which is channel (j % g) * (C / g) + j / g of the inputs concatenated along C; an input
 // whose params differ from the outputs' goes through qops' requantization table.
 //
-// Fast path (NHWC, group 2, no tables): each output pixel is the byte interleave of two
-// contiguous channel runs (one per half of the concatenation), 32 pairs per AVX-512 step.
+// Fast paths (NHWC): group 2, each output pixel is the byte interleave of two contiguous
+// channel runs (one per half of the concatenation), 32 pairs per AVX-512 step, through
+// the requantization tables with VBMI byte permutes; group 1 (a Slice / Split on C), one
+// contiguous run per pixel.
 // Otherwise (and with ExecutableOptions::reference_kernels) a per-channel gather.
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -101,6 +103,7 @@ class ChannelShuffleKernel : public OpKernel {
     int64_t channels = 0;
     std::vector<Source> src;  // per output channel
     // Fast path: inputs and channel offsets of the two interleaved runs.
+    bool copy = false;        // group 1: one contiguous run of a_input per pixel
     bool interleave = false;
     int a_input = 0, b_input = 0;
     int64_t a_channel = 0, b_channel = 0;
@@ -117,6 +120,7 @@ class ChannelShuffleKernel : public OpKernel {
 
   std::string describe() const override {
     if (!fast_) return "edgeq channel gather";
+    if (outputs_.front().copy) return "edgeq channel copy per pixel";
     return any_table_ ? "edgeq channel interleave with requantization tables (avx512 vbmi)"
                       : "edgeq channel interleave (avx512bw)";
   }
@@ -132,6 +136,23 @@ class ChannelShuffleKernel : public OpKernel {
         for (size_t o = 0; o < K.outputs_.size(); ++o) {
           const Output& out = K.outputs_[o];
           uint8_t* yo = y[o];
+          if (K.fast_ && out.copy) {
+            const size_t ia = static_cast<size_t>(out.a_input);
+            const uint8_t* a = x[ia] + out.a_channel;
+            const int64_t sa = K.in_st_[ia].ps;
+            const uint8_t* t = K.use_table_[ia] ? K.tables_[ia].data() : nullptr;
+#pragma omp parallel for schedule(static) if (pixels * out.channels >= (int64_t{1} << 16))
+            for (int64_t p = 0; p < pixels; ++p) {
+              const uint8_t* src = a + p * sa;
+              uint8_t* dst = yo + p * out.channels;
+              if (t) {
+                for (int64_t c = 0; c < out.channels; ++c) dst[c] = t[src[c]];
+              } else {
+                std::memcpy(dst, src, static_cast<size_t>(out.channels));
+              }
+            }
+            continue;
+          }
           if (K.fast_ && out.interleave) {
             const uint8_t* a = x[static_cast<size_t>(out.a_input)] + out.a_channel;
             const uint8_t* b = x[static_cast<size_t>(out.b_input)] + out.b_channel;
@@ -251,12 +272,17 @@ StatusOr<std::unique_ptr<OpKernel>> make_channel_shuffle(const BuildContext& ctx
       out.a_input = a0.input, out.a_channel = a0.channel;
       out.b_input = b0.input, out.b_channel = b0.channel;
     }
-    all_interleave &= out.interleave;
+    if (g == 1 && Co > 0 && out.src[0].input == out.src[static_cast<size_t>(Co - 1)].input) {
+      out.copy = true;
+      out.a_input = out.src[0].input, out.a_channel = out.src[0].channel;
+    }
+    all_interleave &= out.interleave || out.copy;
     k->outputs_.push_back(std::move(out));
   }
   for (int v = 0; v < 256; ++v) k->identity_[static_cast<size_t>(v)] = static_cast<uint8_t>(v);
   k->any_table_ = any_table;
-  k->fast_ = all_nhwc && all_interleave && (any_table ? has_avx512_vbmi() : has_avx512bw()) && !ctx.reference_kernels;
+  const bool simd = g == 1 || (any_table ? has_avx512_vbmi() : has_avx512bw());
+  k->fast_ = all_nhwc && all_interleave && simd && !ctx.reference_kernels;
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 

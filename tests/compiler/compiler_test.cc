@@ -474,5 +474,49 @@ TEST(Compile, ChannelShuffleIsOneNhwcOpWithoutReorders) {
   }
 }
 
+// A Slice on C whose input a QConv writes in NHWC: a ChannelShuffle of group 1 that reads
+// the NHWC bytes (no Reorder on either side).
+TEST(Compile, ChannelSliceAfterNhwcOpIsAGroupOneChannelShuffle) {
+  std::mt19937 rng(12);
+  ir::Graph g;
+  g.name = "slice_c";
+  g.opset_imports[""] = 13;
+  g.add_input("x", DType::kFloat32, ir::make_shape({1, 4, 5, 5}));
+  g.add_initializer("w1", random_tensor({8, 4, 1, 1}, rng));
+  g.add_initializer("w2", random_tensor({6, 4, 3, 3}, rng));
+  g.add_node("Conv", {"x", "w1"}, {"a"}, "conv_a");
+  g.add_initializer("axes", Tensor::from_vector<int64_t>({1}, {1}));
+  g.add_initializer("s0", Tensor::from_vector<int64_t>({1}, {2}));
+  g.add_initializer("e0", Tensor::from_vector<int64_t>({1}, {6}));
+  g.add_node("Slice", {"a", "s0", "e0", "axes"}, {"h"}, "slice");
+  g.add_node("Conv", {"h", "w2"}, {"y"}, "conv_y");
+  g.outputs = {"y"};
+  g.values["a"] = fvalue({1, 8, 5, 5});
+  g.values["h"] = fvalue({1, 4, 5, 5});
+  g.values["y"] = fvalue({1, 6, 3, 3});
+  ir::Graph q = quantized(g);
+  const format::Program p = compiled(q, 3, true);
+  EXPECT_EQ(op_types(p), (std::vector<std::string>{"QConv", "ChannelShuffle", "QConv"}));
+  const auto shuffle = test::ops_of_type(p, "ChannelShuffle");
+  ASSERT_EQ(shuffle.size(), 1u);
+  EXPECT_EQ(shuffle[0]->attrs.get_int("group"), 1);
+  EXPECT_EQ(shuffle[0]->attrs.get_ints("channel_starts"), (std::vector<int64_t>{2}));
+  EXPECT_EQ(tensor(p, shuffle[0]->outputs[0]).layout, Layout::kNHWC);
+
+  const auto feeds = quant::test::random_feeds(q, 1, 6)[0];
+  auto interp = exec::Interpreter::create(q);
+  ASSERT_TRUE(interp.ok()) << interp.status().to_string();
+  std::map<std::string, Tensor> expected;
+  ASSERT_TRUE((*interp)->run(feeds, &expected).ok());
+  test::ProgramEval eval(p);
+  auto got = eval.run(feeds);
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  const double step = tensor(p, p.outputs[0].tensor).quant->scale[0];
+  const Tensor& have = got->at("y");
+  const Tensor& want = expected.at("y");
+  ASSERT_EQ(have.shape(), want.shape());
+  for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(have.at_double(i), want.at_double(i), step * 1.001) << i;
+}
+
 }  // namespace
 }  // namespace edgeq::compiler

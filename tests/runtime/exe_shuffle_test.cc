@@ -116,6 +116,10 @@ std::vector<Param> params() {
       // A group other than 2, unequal inputs, odd output ranges.
       {"Group3UnequalInputs", {5, 13}, {7, 4, 7}, {0, 7, 11}, 3, 1, 3, 2, true},
       {"Group4PartialOutputs", {16}, {6}, {5}, 4, 1, 2, 3, false},
+      // Group 1: a Slice or Split on C.
+      {"Group1Slice", {10}, {4}, {3}, 1, 1, 3, 5, false},
+      {"Group1Split", {12}, {5, 7}, {0, 5}, 1, 2, 2, 3, false},
+      {"Group1AcrossInputsRequant", {6, 5}, {4, 7}, {0, 4}, 1, 1, 3, 3, true},
   };
   std::vector<Param> ps;
   for (const auto& c : cases)
