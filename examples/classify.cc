@@ -96,8 +96,8 @@ bool prepare_input(const Array& a, const edgeq_tensor_desc& in, std::vector<uint
     }
   }
   out->assign(in.bytes, 0);
-  if (edgeq_convert_layout(&in, logical.data(), out->data(), /*to_model=*/1) != EDGEQ_OK) {
-    *error = edgeq_last_error();
+  if (edgeq::api::Status st = edgeq::api::convert_layout(in, logical.data(), out->data(), /*to_model=*/true); !st) {
+    *error = st.message;
     return false;
   }
   return true;
