@@ -1,0 +1,68 @@
+// Int8 depthwise convolution (group == C == O, weights [C, 1, kH, kW]) on u8 NHWC
+// activations, s8 weights with per-channel scales, s32 bias, u8 NHWC output. Every value
+// equals the reference qconv (ref.h): acc = bias + sum (x - zx) * w in int32, then
+// requantize(acc, M[c], zy) of qops.h.
+//
+// AVX-512 VNNI scheme: one vpdpbusd adds 4 u8 x s8 products per dword, so the 4 bytes of a
+// dword hold 4 kernel *rows* of one channel. For one output row the input rows are
+// interleaved (vpunpck{l,h}bw then vpunpck{l,h}wd of four 64-channel row loads), which
+// leaves channel L*16 + 4j + d in dword d of lane L of vector j; the weights are prepacked
+// in that order, and the saturating packs that bring the results back to bytes undo the
+// permutation (vpackssdw, vpackuswb work per lane the same way). 3x3 uses one group of 4
+// rows (the 4th with zero weights), 5x5 two. Padding reads the input zero point zx; the
+// weights' sum times zx is taken off the bias once at load, so the int32 sum is exact.
+//
+//   EDGEQ_ASSIGN_OR_RETURN(DwConv k, DwConv::create(shape, w, bias, multipliers));
+//   k.run(x, y);   // whole batch, OpenMP over output rows x channel blocks
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace edgeq::kernels::int8 {
+
+struct DwConvShape {
+  int64_t n = 1, c = 0;        // batch, channels (= output channels)
+  int64_t h = 0, w = 0;        // input spatial size
+  int64_t oh = 0, ow = 0;      // output spatial size
+  int64_t kh = 3, kw = 3;      // kernel
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // bottom/right padding follows from oh/ow
+  int32_t x_zero_point = 0, y_zero_point = 0;
+};
+
+class DwConv {
+ public:
+  // True when this machine runs the kernel (AVX-512 F/BW/VL and VNNI).
+  static bool host_supported();
+  // Empty when `s` is a shape the kernel handles (3x3 or 5x5, dilation 1 implied, strides
+  // 1 or 2, padding smaller than the kernel), else why not.
+  static std::string why_not(const DwConvShape& s);
+  // w: s8 [C, 1, kH, kW]; bias: C values or empty; multipliers: C values or 1
+  // (conv_multiplier of each channel).
+  static StatusOr<DwConv> create(const DwConvShape& s, const int8_t* w, std::span<const int32_t> bias,
+                                 std::span<const float> multipliers);
+
+  // x: u8 NHWC [n, h, w, c]; y: u8 NHWC [n, oh, ow, c]. Uses OpenMP threads when the layer
+  // is large enough.
+  void run(const uint8_t* x, uint8_t* y) const;
+
+  const DwConvShape& shape() const { return s_; }
+  std::string describe() const;
+
+ private:
+  DwConvShape s_;
+  int64_t blocks_ = 0;   // 64-channel blocks
+  int64_t groups_ = 0;   // groups of 4 kernel rows
+  bool clamp_high_ = true;  // some float(acc) * M may reach 2^31
+  // Per block: [groups][kW][4 vectors][64 bytes]; then bias' and M, [4 vectors][16] each.
+  std::vector<int8_t> wpack_;
+  std::vector<int32_t> bias_;
+  std::vector<float> mult_;
+};
+
+}  // namespace edgeq::kernels::int8
