@@ -57,9 +57,10 @@ class DwConv {
  private:
   DwConvShape s_;
   int64_t blocks_ = 0;   // 64-channel blocks
-  int64_t groups_ = 0;   // groups of 4 kernel rows
+  int64_t rows_ = 1;     // output rows per task (they share the interleaved input rows)
+  int64_t groups_ = 0;   // groups of 4 input rows a task reads
   bool clamp_high_ = true;  // some float(acc) * M may reach 2^31
-  // Per block: [groups][kW][4 vectors][64 bytes]; then bias' and M, [4 vectors][16] each.
+  // Per block: [rows][groups][kW][4 vectors][64 bytes]; bias' and M per block: [4 vectors][16].
   std::vector<int8_t> wpack_;
   std::vector<int32_t> bias_;
   std::vector<float> mult_;
