@@ -15,7 +15,6 @@ namespace {
 
 constexpr int64_t kBlock = 64;   // channels per block (one 64-byte row load)
 constexpr int kOxBlock = 16;     // output columns interleaved at once
-constexpr int kMaxStrideW = 2;
 constexpr int kOb = 4;           // output columns accumulated together (kOxBlock % kOb == 0)
 
 struct Job {
@@ -122,7 +121,7 @@ EDGEQ_DW_TARGET void dw_rows(const Job& j, const uint8_t* x, uint8_t* y, int64_t
   constexpr int R = rows_per_task(KH, SH);
   constexpr int G = row_groups(KH, SH);
   constexpr int kSpan = (R - 1) * SH + KH;  // input rows the R output rows read
-  constexpr int kCols = (kOxBlock - 1) * kMaxStrideW + KW;
+  constexpr int kCols = (kOxBlock - 1) * SH + KW;
   const DwConvShape& s = *j.s;
   const int64_t C = s.c, c0 = b * kBlock;
   const auto mask = static_cast<typename V::M>(rem >= V::kBytes ? ~uint64_t{0} : ((uint64_t{1} << rem) - 1));
@@ -148,9 +147,9 @@ EDGEQ_DW_TARGET void dw_rows(const Job& j, const uint8_t* x, uint8_t* y, int64_t
   alignas(64) I buf[kCols][G][4];
   for (int64_t ox0 = 0; ox0 < s.ow; ox0 += kOxBlock) {
     const int nox = static_cast<int>(std::min<int64_t>(kOxBlock, s.ow - ox0));
-    const int64_t ix0 = ox0 * s.stride_w - s.pad_left;
+    const int64_t ix0 = ox0 * SH - s.pad_left;
     // Columns for whole groups of kOb outputs (the extra outputs are computed, not stored).
-    const int ncol = ((nox + kOb - 1) / kOb * kOb - 1) * static_cast<int>(s.stride_w) + KW;
+    const int ncol = ((nox + kOb - 1) / kOb * kOb - 1) * SH + KW;
     for (int col = 0; col < ncol; ++col) {
       const int64_t ix = ix0 + col;
       if (ix < 0 || ix >= s.w) {
@@ -180,15 +179,17 @@ EDGEQ_DW_TARGET void dw_rows(const Job& j, const uint8_t* x, uint8_t* y, int64_t
         I acc[kOb][4];
         for (int ob = 0; ob < kOb; ++ob)
           for (int q = 0; q < 4; ++q) acc[ob][q] = bias[q];
+        // q outermost: the kOb + KW - 1 columns of one vector stay in registers across kx.
         for (int g = 0; g < G; ++g) {
           // Group g holds input rows g*4 .. g*4+3; output row r reads r*SH .. r*SH+KH-1.
           if (g * 4 > r * SH + KH - 1 || g * 4 + 3 < r * SH) continue;
-          for (int kx = 0; kx < KW; ++kx) {
-            const int8_t* w = wp + (((r * G + g) * KW + kx) * 4) * kBlock;
-            for (int q = 0; q < 4; ++q) {
-              const I wq = V::load(w + q * kBlock);
-              for (int ob = 0; ob < kOb; ++ob)
-                acc[ob][q] = V::dp(acc[ob][q], buf[(o0 + ob) * static_cast<int>(s.stride_w) + kx][g][q], wq);
+          const int8_t* w = wp + ((r * G + g) * KW * 4) * kBlock;
+          for (int q = 0; q < 4; ++q) {
+            I col[(kOb - 1) * SH + KW];
+            for (int i = 0; i < (kOb - 1) * SH + KW; ++i) col[i] = buf[o0 * SH + i][g][q];
+            for (int kx = 0; kx < KW; ++kx) {
+              const I wq = V::load(w + (kx * 4 + q) * kBlock);
+              for (int ob = 0; ob < kOb; ++ob) acc[ob][q] = V::dp(acc[ob][q], col[ob * SH + kx], wq);
             }
           }
         }
@@ -243,7 +244,7 @@ bool DwConv::host_supported() {
 
 std::string DwConv::why_not(const DwConvShape& s) {
   if (!row_fns(s.kh, s.kw, s.stride_h, true).w64) return "kernel " + std::to_string(s.kh) + "x" + std::to_string(s.kw) + " is not 3x3 or 5x5";
-  if (s.stride_h < 1 || s.stride_h > 2 || s.stride_w < 1 || s.stride_w > kMaxStrideW) return "strides are not 1 or 2";
+  if (s.stride_h < 1 || s.stride_h > 2 || s.stride_w != s.stride_h) return "strides are not both 1 or both 2";
   if (s.n < 1 || s.c < 1 || s.h < 1 || s.w < 1 || s.oh < 1 || s.ow < 1) return "a dimension is empty";
   if (s.x_zero_point < 0 || s.x_zero_point > 255 || s.y_zero_point < 0 || s.y_zero_point > 255)
     return "zero points are outside [0, 255]";
