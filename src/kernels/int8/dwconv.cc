@@ -319,7 +319,7 @@ void DwConv::run(const uint8_t* x, uint8_t* y) const {
 
 std::string DwConv::describe() const {
   return "edgeq dwconv avx512_vnni " + std::to_string(s_.kh) + "x" + std::to_string(s_.kw) + " stride " +
-         std::to_string(s_.stride_h) + (clamp_high_ ? ", high clamp" : "");
+         std::to_string(s_.stride_h) + ", weights prepacked" + (clamp_high_ ? ", high clamp" : "");
 }
 
 }  // namespace edgeq::kernels::int8
