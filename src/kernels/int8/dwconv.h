@@ -4,13 +4,19 @@
 // requantize(acc, M[c], zy) of qops.h.
 //
 // AVX-512 VNNI scheme: one vpdpbusd adds 4 u8 x s8 products per dword, so the 4 bytes of a
-// dword hold 4 kernel *rows* of one channel. For one output row the input rows are
-// interleaved (vpunpck{l,h}bw then vpunpck{l,h}wd of four 64-channel row loads), which
-// leaves channel L*16 + 4j + d in dword d of lane L of vector j; the weights are prepacked
-// in that order, and the saturating packs that bring the results back to bytes undo the
-// permutation (vpackssdw, vpackuswb work per lane the same way). 3x3 uses one group of 4
-// rows (the 4th with zero weights), 5x5 two. Padding reads the input zero point zx; the
-// weights' sum times zx is taken off the bias once at load, so the int32 sum is exact.
+// dword hold 4 input *rows* of one channel. A task computes R output rows (2 for stride 1
+// and for 5x5, else 1) of one 64-channel block; it interleaves the input rows they read
+// (vpunpck{l,h}bw then vpunpck{l,h}wd of four 64-channel row loads, 16 output columns at a
+// time), which leaves channel L*16 + 4j + d in dword d of lane L of vector j. The weights
+// are prepacked per output row of the task in that order (zero where a row is not in that
+// output row's window), so one vpdpbusd per kernel column, per group of 4 rows and per 16
+// channels adds a whole column of the window; the saturating packs that bring the results
+// back to bytes (vpackssdw, vpackuswb, per lane) undo the permutation. Channel tails of 32
+// or 16 channels use ymm/xmm vectors over the same packing, other tails masks. Padding
+// reads the input zero point zx; the weights' sum times zx is taken off the bias once at
+// load, so the int32 sum is exact. Requantization: float(acc) * M, cvtps2dq, then the
+// saturating packs and a saturating +zy, which equals qops.h's clamp-round-add; when some
+// float(acc) * M could reach 2^31 (found at load) it is first clamped to 2^30.
 //
 //   EDGEQ_ASSIGN_OR_RETURN(DwConv k, DwConv::create(shape, w, bias, multipliers));
 //   k.run(x, y);   // whole batch, OpenMP over output rows x channel blocks
@@ -39,8 +45,8 @@ class DwConv {
  public:
   // True when this machine runs the kernel (AVX-512 F/BW/VL and VNNI).
   static bool host_supported();
-  // Empty when `s` is a shape the kernel handles (3x3 or 5x5, dilation 1 implied, strides
-  // 1 or 2, padding smaller than the kernel), else why not.
+  // Empty when `s` is a shape the kernel handles (3x3 or 5x5, dilation 1 implied, both
+  // strides 1 or both 2, any padding), else why not.
   static std::string why_not(const DwConvShape& s);
   // w: s8 [C, 1, kH, kW]; bias: C values or empty; multipliers: C values or 1
   // (conv_multiplier of each channel).
