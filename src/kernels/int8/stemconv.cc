@@ -154,19 +154,28 @@ EDGEQ_STEM_TARGET void im2col_tile(const Geometry& g, const uint8_t* x, uint8_t 
   const typename V::T zv = V::fill(m, zx);
   int64_t n = at.n, oh = at.oh, ow = at.ow;
   alignas(64) uint8_t tmp[64];
-  for (int t = 0; t < count; ++t) {
-    uint8_t* d = buf + t * Kp;
+  // Output columns whose windows lie inside the input's columns: [ow_lo, ow_hi).
+  const int64_t ow_lo = (pl + sw - 1) / sw, ow_hi = W + pl >= kw ? (W + pl - kw) / sw + 1 : 0;
+  int t = 0;
+  while (t < count) {
+    // The pixels of this unit in output row oh: one check of the rows for all of them.
+    const int run = static_cast<int>(std::min<int64_t>(count - t, OW - ow));
     const uint8_t* xn = x + n * image_bytes;
-    const int64_t ih0 = oh * sh - pt, iw0 = ow * sw - pl;
-    const bool cols_inside = iw0 >= 0 && iw0 + kw <= W;
-    if (KH > 0 && cols_inside && ih0 >= 0 && ih0 + kh <= H) {
-      const uint8_t* src = xn + ih0 * row_bytes + iw0 * C;
-      typename V::T v[KH > 0 ? KH : 1];
+    const int64_t ih0 = oh * sh - pt;
+    const bool rows_inside = KH > 0 && ih0 >= 0 && ih0 + kh <= H;
+    for (int j = 0; j < run; ++j) {
+      uint8_t* d = buf + (t + j) * Kp;
+      const int64_t o = ow + j, iw0 = o * sw - pl;
+      if (rows_inside && o >= ow_lo && o < ow_hi) {
+        const uint8_t* src = xn + ih0 * row_bytes + iw0 * C;
+        typename V::T v[KH > 0 ? KH : 1];
 #pragma GCC unroll 16
-      for (int i = 0; i < KH; ++i) v[i] = V::load(m, src + i * row_bytes);
+        for (int i = 0; i < KH; ++i) v[i] = V::load(m, src + i * row_bytes);
 #pragma GCC unroll 16
-      for (int i = 0; i < KH; ++i) V::store(d + i * seg, v[i]);
-    } else {
+        for (int i = 0; i < KH; ++i) V::store(d + i * seg, v[i]);
+        continue;
+      }
+      const bool cols_inside = o >= ow_lo && o < ow_hi;
       for (int64_t i = 0; i < kh; ++i) {
         const int64_t ih = ih0 + i;
         typename V::T v;
@@ -181,7 +190,9 @@ EDGEQ_STEM_TARGET void im2col_tile(const Geometry& g, const uint8_t* x, uint8_t 
         V::store(d + i * seg, v);
       }
     }
-    if (++ow == OW) {
+    t += run;
+    ow += run;
+    if (ow == OW) {
       ow = 0;
       if (++oh == OH) oh = 0, ++n;
     }
@@ -329,13 +340,15 @@ void StemConv::run_units(const uint8_t* x, uint8_t* y, int64_t u0, int64_t u1) c
 }
 
 std::string StemConv::describe() const {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string.
   std::string d = "stemconv avx512_vnni ";
-  d += std::to_string(s_.kh) + "x" + std::to_string(s_.kw) + " s" + std::to_string(s_.sh);
-  if (s_.sw != s_.sh) d += "x" + std::to_string(s_.sw);
-  d += " C" + std::to_string(s_.C) + ": K " + std::to_string(K_) + " -> " + std::to_string(Kp_) + ", blocks";
+  auto num = [&d](int64_t v) { d += std::to_string(v); };
+  num(s_.kh), d += 'x', num(s_.kw), d += " s", num(s_.sh);
+  if (s_.sw != s_.sh) d += 'x', num(s_.sw);
+  d += " C", num(s_.C), d += ": K ", num(K_), d += " -> ", num(Kp_), d += ", blocks";
   for (size_t i = 0; i < chunks_.size(); ++i) {
     d += i ? " + " : " ";
-    d += std::to_string(chunks_[i].blocks * 16) + " channels x " + std::to_string(chunks_[i].pixels) + " pixels";
+    num(chunks_[i].blocks * 16), d += " channels x ", num(chunks_[i].pixels), d += " pixels";
   }
   return d;
 }
