@@ -326,7 +326,9 @@ std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool s
 
 }  // namespace
 
-StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);
+StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);  // dwconv_op.cc
+StatusOr<std::unique_ptr<OpKernel>> with_stem_conv(const BuildContext& ctx, const format::Op& op,
+                                                   std::unique_ptr<OpKernel> onednn);  // stemconv_op.cc
 
 StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const format::Op& op) {
   const format::Program& p = ctx.program;
@@ -441,7 +443,8 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
             ctx.optimize_level);
   k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
               (k->act_reorder_ ? ", plain activations reordered per frame" : "");
-  return std::unique_ptr<OpKernel>(std::move(k));
+  // Few input channels (the stem): the VNNI kernel of stemconv_op.cc when it is faster.
+  return with_stem_conv(ctx, op, std::unique_ptr<OpKernel>(std::move(k)));
 }
 
 StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const format::Op& op) {
