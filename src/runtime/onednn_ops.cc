@@ -326,6 +326,10 @@ std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool s
 
 }  // namespace
 
+StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);  // dwconv_op.cc
+StatusOr<std::unique_ptr<OpKernel>> with_stem_conv(const BuildContext& ctx, const format::Op& op,
+                                                   std::unique_ptr<OpKernel> onednn);  // stemconv_op.cc
+
 StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const format::Op& op) {
   const format::Program& p = ctx.program;
   EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() >= 2 && op.outputs.size() == 1 && op.inputs[0] >= 0 && op.inputs[1] >= 0,
@@ -349,6 +353,11 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   EDGEQ_RETURN_IF_ERROR(expect(O == y.shape[1] && C % group == 0 && O % group == 0 && w.shape[1] == C / group,
                                op, "has weights that do not match its input/output channels and group"));
   EDGEQ_ASSIGN_OR_RETURN(QuantOperands q, quant_operands(p, op, O));
+  // Depthwise: edgeq's own kernel (dwconv_op.cc) unless a oneDNN implementation is forced.
+  if (group == C && group == O && ctx.optimize_level >= 2 && !ctx.reference_kernels && ctx.conv_impl.empty()) {
+    EDGEQ_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> dw, make_dwconv(ctx, op));
+    if (dw) return dw;
+  }
 
   auto k = std::make_unique<QMatKernel>();
   k->name_ = op.name;
@@ -434,7 +443,8 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
             ctx.optimize_level);
   k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
               (k->act_reorder_ ? ", plain activations reordered per frame" : "");
-  return std::unique_ptr<OpKernel>(std::move(k));
+  // Few input channels (the stem): the VNNI kernel of stemconv_op.cc when it is faster.
+  return with_stem_conv(ctx, op, std::unique_ptr<OpKernel>(std::move(k)));
 }
 
 StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const format::Op& op) {
