@@ -8,6 +8,16 @@
 // zero-point attribute does. A source zero point zx != 0 is folded into the bias
 // (bias - zx * sum(w)) when the conv has no padding and every partial sum stays exactly
 // representable in float; otherwise the primitive gets oneDNN's src zero-point attribute.
+//
+// A QConv with a folded residual add (input 3, compiler/fuse.cc) computes
+//   c = clamp(round(float(acc) * M[c]), -zc, 255 - zc)      (the conv result minus zc)
+//   y = u8(ratio_c * c + zy  +  ratio_r * (r - zr))          (round half to even, saturate)
+// as the post-ops round, clip, linear(ratio_c, zy), sum(ratio_r, zero point zr) over a
+// destination that holds r before the primitive runs (r's bytes when the compiler let the
+// output alias it, else a copy of r). That is qops::requantize followed by qops::add in
+// exact arithmetic, but the float roundings differ from add's fma(a, ra, fma(b, rb, F)), so
+// an element near a rounding tie can land one step away. With reference_kernels the op runs
+// as the reference int8 conv then the reference add (kernels/int8/ref.h), bit for bit.
 #include <oneapi/dnnl/dnnl.h>
 
 #include <chrono>
@@ -18,6 +28,11 @@
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
+
+// ref_residual_conv.cc: the reference-kernel form of a QConv with a folded residual add.
+StatusOr<std::unique_ptr<OpKernel>> make_ref_residual_conv(const BuildContext& ctx, const format::Op& op,
+                                                           const kernels::int8::BinaryParams& add, bool residual_first);
+
 namespace {
 
 using dt = dnnl::memory::data_type;
@@ -64,6 +79,23 @@ dnnl::primitive_attr requant_attr(const std::vector<float>& m, int32_t zy, bool 
     po.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f, static_cast<float>(zy));
     attr.set_post_ops(po);
   }
+  if (src_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  return attr;
+}
+
+// The residual-add form: requantization to the conv result's params (minus its zero
+// point), then the add's scale and the residual as a sum post-op.
+dnnl::primitive_attr residual_attr(const std::vector<float>& m, int32_t zc, float ratio_c, int32_t zy, float ratio_r,
+                                   int32_t zr, bool src_zp) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_output_scales(m.size() > 1 ? (1 << 1) : 0, m);
+  dnnl::post_ops po;
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_round, 0.0f, 0.0f);
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, static_cast<float>(-zc), static_cast<float>(255 - zc));
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, ratio_c, static_cast<float>(zy));
+  po.append_sum(ratio_r, zr);
+  attr.set_post_ops(po);
   if (src_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
   return attr;
 }
@@ -158,6 +190,10 @@ class QMatKernel : public OpKernel {
   bool act_reorder_ = false;
   dnnl::memory::desc user_src_md_, user_dst_md_;
   dnnl::reorder src_reorder_, dst_reorder_;
+  // Folded residual add: the residual tensor, placed in the destination before the
+  // primitive runs (nothing to do when the output aliases it).
+  int r_ = -1;
+  dnnl::reorder res_reorder_;  // with act_reorder_: residual (plain) → NHWC destination
 
   std::string describe() const override { return "onednn " + impl_ + notes_; }
   size_t scratchpad_bytes() const override { return scratch_; }
@@ -200,11 +236,16 @@ class QMatBound : public BoundOp {
   Exec exec, reorder_exec;
   std::vector<uint8_t> weights;  // per-instance reordered weights (not prepacked)
   std::vector<uint8_t> src_tmp, dst_tmp;
-  Exec src_exec, dst_exec;
+  Exec src_exec, dst_exec, res_exec;
   int32_t zx = 0;
+  const void* res_from = nullptr;  // residual bytes to copy into the output first
+  void* res_to = nullptr;
+  size_t res_bytes = 0;
 
   Status run() override {
     if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(src_exec.run(k->src_reorder_, *stream));
+    if (k->r_ >= 0 && k->act_reorder_) EDGEQ_RETURN_IF_ERROR(res_exec.run(k->res_reorder_, *stream));
+    else if (res_from != nullptr) std::memcpy(res_to, res_from, res_bytes);
     if (k->reorder_per_frame_) EDGEQ_RETURN_IF_ERROR(reorder_exec.run(k->weight_reorder_, *stream));
     EDGEQ_RETURN_IF_ERROR(exec.run(k->prim_, *stream));
     if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(dst_exec.run(k->dst_reorder_, *stream));
@@ -228,7 +269,16 @@ StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) cons
     b->dst_exec.add(DNNL_ARG_TO, dnnl::memory(user_dst_md_, eng, ctx.ptr(y_)));
     b->exec.add(DNNL_ARG_SRC, src);
     b->exec.add(DNNL_ARG_DST, dst);
+    if (r_ >= 0) {
+      b->res_exec.add(DNNL_ARG_FROM, dnnl::memory(user_dst_md_, eng, ctx.ptr(r_)));
+      b->res_exec.add(DNNL_ARG_TO, dst);
+    }
   } else {
+    if (r_ >= 0 && ctx.ptr(r_) != ctx.ptr(y_)) {
+      b->res_from = ctx.ptr(r_);
+      b->res_to = ctx.ptr(y_);
+      b->res_bytes = static_cast<size_t>(ctx.program.tensors[static_cast<size_t>(y_)].nbytes());
+    }
     b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
     b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
   }
@@ -349,12 +399,31 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   EDGEQ_RETURN_IF_ERROR(expect(O == y.shape[1] && C % group == 0 && O % group == 0 && w.shape[1] == C / group,
                                op, "has weights that do not match its input/output channels and group"));
   EDGEQ_ASSIGN_OR_RETURN(QuantOperands q, quant_operands(p, op, O));
+  const int r = op.inputs.size() > 3 ? op.inputs[3] : -1;
+  kernels::int8::BinaryParams add;  // the folded residual add: a = conv result or residual
+  bool residual_first = false;
+  QParam y_final = q.y;
+  if (r >= 0) {
+    EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() == 4, op, "has more inputs than x, w, b and residual"));
+    const format::TensorDesc& rt = p.tensors[static_cast<size_t>(r)];
+    EDGEQ_RETURN_IF_ERROR(expect(rt.dtype == DType::kUInt8 && rt.shape == y.shape && rt.layout == y.layout, op,
+                                 "needs a u8 residual of the output's shape and layout"));
+    EDGEQ_ASSIGN_OR_RETURN(QParam rq, tensor_qparam(p, r, op.name));
+    const QParam cq{op.attrs.get_float("conv_scale", 0.0f), static_cast<int32_t>(op.attrs.get_int("conv_zero_point", -1))};
+    EDGEQ_RETURN_IF_ERROR(expect(cq.scale > 0.0f && cq.zero_point >= 0 && cq.zero_point <= 255, op,
+                                 "has a residual but no valid conv_scale and conv_zero_point"));
+    residual_first = op.attrs.get_int("residual_first", 0) != 0;
+    add = residual_first ? kernels::int8::make_binary_params(rq, cq, q.y) : kernels::int8::make_binary_params(cq, rq, q.y);
+    q.y = cq;  // the conv's requantization targets the conv result's params
+  }
+  if (r >= 0 && ctx.reference_kernels) return make_ref_residual_conv(ctx, op, add, residual_first);
 
   auto k = std::make_unique<QMatKernel>();
   k->name_ = op.name;
   k->x_ = op.inputs[0];
   k->y_ = op.outputs[0];
   k->w_ = op.inputs[1];
+  k->r_ = r;
   k->bias_ = q.bias;
   k->use_bias_ = q.has_bias;
   const int64_t rest = w.numel() / O;
@@ -390,9 +459,17 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
                                     dnnl::memory(k->src_md_, ctx.engine, nullptr));
     k->dst_reorder_ = dnnl::reorder(dnnl::memory(k->dst_md_, ctx.engine, nullptr),
                                     dnnl::memory(k->user_dst_md_, ctx.engine, nullptr));
+    if (r >= 0)
+      k->res_reorder_ = dnnl::reorder(dnnl::memory(k->user_dst_md_, ctx.engine, nullptr),
+                                      dnnl::memory(k->dst_md_, ctx.engine, nullptr));
   }
   const dnnl::memory::desc wei_any = plain ? k->plain_wei_md_ : dnnl::memory::desc(wdims, dt::s8, tag::any);
-  const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
+  const float ratio_c = residual_first ? add.ratio_b : add.ratio_a;
+  const float ratio_r = residual_first ? add.ratio_a : add.ratio_b;
+  const dnnl::primitive_attr attr =
+      r >= 0 ? residual_attr(m, q.y.zero_point, ratio_c, y_final.zero_point, ratio_r,
+                             (residual_first ? add.a : add.b).zero_point, k->src_zp_attr_)
+             : requant_attr(m, q.y.zero_point, k->src_zp_attr_);
   auto desc = k->use_bias_
                   ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
                                                     dnnl::algorithm::convolution_direct, k->src_md_, wei_any,
@@ -433,7 +510,10 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
             ctx.optimize_level);
   k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
-              (k->act_reorder_ ? ", plain activations reordered per frame" : "");
+              (k->act_reorder_ ? ", plain activations reordered per frame" : "") +
+              (r < 0 ? "" : p.tensors[static_cast<size_t>(r)].arena_offset == y.arena_offset
+                                ? ", residual add in place"
+                                : ", residual add on a copy");
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
