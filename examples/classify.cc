@@ -72,7 +72,6 @@ bool read_npy(const std::string& path, Array* a, std::string* error) {
 
 // Float [N,C,H,W] (or any plain shape) → the model's input bytes.
 bool prepare_input(const Array& a, const edgeq_tensor_desc& in, std::vector<uint8_t>* out, std::string* error) {
-  const bool nhwc = in.layout == EDGEQ_LAYOUT_NHWC && in.ndim == 4;
   int64_t numel = 1;
   for (int i = 0; i < in.ndim; ++i) numel *= in.dims[i];
   if (a.shape != std::vector<int64_t>(in.dims, in.dims + in.ndim) && !(a.descr == "u1" && a.data.size() == in.bytes)) {
@@ -86,22 +85,20 @@ bool prepare_input(const Array& a, const edgeq_tensor_desc& in, std::vector<uint
   }
   std::vector<float> x(static_cast<size_t>(numel));
   std::memcpy(x.data(), a.data.data(), std::min(a.data.size(), x.size() * 4));
-  out->assign(in.bytes, 0);
+  // Quantize in the array's own (logical) order, then lay the bytes out as the model wants.
+  std::vector<uint8_t> logical(in.bytes, 0);
   if (in.dtype == EDGEQ_DTYPE_FLOAT32) {
-    std::memcpy(out->data(), x.data(), in.bytes);
-    return true;
-  }
-  const int64_t C = nhwc ? in.dims[1] : 1, HW = nhwc ? in.dims[2] * in.dims[3] : numel;
-  for (int64_t i = 0; i < numel; ++i) {
-    float q = std::nearbyint(x[i] / in.scale) + static_cast<float>(in.zero_point);
-    q = std::min(255.f, std::max(0.f, q));
-    // NCHW index i = (n*C + c)*HW + s  →  NHWC index (n*HW + s)*C + c
-    int64_t dst = i;
-    if (nhwc) {
-      const int64_t n = i / (C * HW), c = (i / HW) % C, s = i % HW;
-      dst = (n * HW + s) * C + c;
+    std::memcpy(logical.data(), x.data(), in.bytes);
+  } else {
+    for (int64_t i = 0; i < numel; ++i) {
+      float q = std::nearbyint(x[i] / in.scale) + static_cast<float>(in.zero_point);
+      logical[i] = static_cast<uint8_t>(std::min(255.f, std::max(0.f, q)));
     }
-    (*out)[dst] = static_cast<uint8_t>(q);
+  }
+  out->assign(in.bytes, 0);
+  if (edgeq::api::Status st = edgeq::api::convert_layout(in, logical.data(), out->data(), /*to_model=*/true); !st) {
+    *error = st.message;
+    return false;
   }
   return true;
 }

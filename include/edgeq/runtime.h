@@ -121,6 +121,13 @@ edgeq_status edgeq_run_async(edgeq_model* model, const edgeq_buffer* inputs, int
 edgeq_status edgeq_task_wait(edgeq_task* task, int32_t timeout_ms);
 void edgeq_task_release(edgeq_task* task);
 
+/* Copies one tensor between the logical order of its dims (N, C, H, W: what frameworks and
+ * .npy files hold) and the memory order `desc` gives (N, H, W, C for EDGEQ_LAYOUT_NHWC; a
+ * plain copy otherwise). to_model = 1: logical → the model's order (before edgeq_run);
+ * to_model = 0: the model's order → logical (after it). src and dst hold desc->bytes each
+ * and must not overlap. Values are not converted: quantize first, dequantize after. */
+edgeq_status edgeq_convert_layout(const edgeq_tensor_desc* desc, const void* src, void* dst, int32_t to_model);
+
 /* Per-op timing, off by default; turning it on starts a new measurement (counts from 0).
  * The JSON has "frames" and per-segment and per-op count/avg/min/max/total ms over the
  * frames run while it was on. The string stays valid until the calling thread's next

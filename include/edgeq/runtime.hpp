@@ -172,4 +172,10 @@ class Model {
   edgeq_model* m_ = nullptr;
 };
 
+// Lays a tensor held in logical (N, C, H, W) order out as the model keeps it (to_model),
+// or back; see edgeq_convert_layout.
+inline Status convert_layout(const edgeq_tensor_desc& desc, const void* src, void* dst, bool to_model) {
+  return Status::from(edgeq_convert_layout(&desc, src, dst, to_model ? 1 : 0));
+}
+
 }  // namespace edgeq::api

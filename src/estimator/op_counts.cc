@@ -83,14 +83,18 @@ OpKind classify_op(const format::Program& p, const format::Op& op, format::Place
     return depthwise ? OpKind::kConvDepthwise : OpKind::kConv;
   }
   if (t == "QGemm") return OpKind::kGemm;
-  if (one_of(t, {"QAdd", "QMul", "QLut"})) return OpKind::kElementwise;
-  if (one_of(t, {"QGlobalAveragePool", "QAveragePool"})) return OpKind::kPool;
+  if (one_of(t, {"QAdd", "QMul"})) return OpKind::kElementwise;
+  if (t == "QLut") return OpKind::kLut;
+  if (t == "QGlobalAveragePool") return OpKind::kGlobalPool;
+  if (t == "QAveragePool") return OpKind::kPool;
   if (t == "QResize") return OpKind::kResize;
   if (one_of(t, {"Quantize", "Dequantize"})) return OpKind::kQuantize;
-  if (one_of(t, {"Reorder", "QConcat"})) return OpKind::kDataMovement;
+  if (t == "Reorder") return OpKind::kDataMovement;
+  if (one_of(t, {"QConcat", "ChannelShuffle"})) return OpKind::kCopy;
   if (placement == format::Placement::kAccelerator) {
     if (t == "MaxPool") return OpKind::kPool;
-    return OpKind::kDataMovement;  // Reshape, Transpose, Slice, Split, Pad, … on u8
+    if (one_of(t, {"Slice", "Split", "Pad", "Concat"})) return OpKind::kCopy;
+    return OpKind::kDataMovement;  // Reshape, Transpose, … on u8
   }
   if (one_of(t, {"Conv", "ConvTranspose", "ConvInteger", "Gemm", "MatMul", "MatMulInteger"}))
     return OpKind::kCpuMatmul;

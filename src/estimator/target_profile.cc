@@ -17,6 +17,7 @@ using nlohmann::json;
 constexpr std::array<OpKind, kNumOpKinds> kAllKinds = {
     OpKind::kConv,         OpKind::kConvDepthwise, OpKind::kGemm,      OpKind::kElementwise,
     OpKind::kPool,         OpKind::kResize,        OpKind::kDataMovement, OpKind::kQuantize,
+    OpKind::kLut,          OpKind::kGlobalPool,    OpKind::kCopy,
     OpKind::kCpuMatmul,    OpKind::kCpuElementwise, OpKind::kCpuDataMovement,
 };
 
@@ -54,6 +55,9 @@ constexpr const char* kBuiltinHost = R"json({
     "resize":            {"axis": "elements", "points": [[1024, 0.02], [1048576, 0.08]]},
     "data_movement":     {"axis": "elements", "points": [[1024, 0.004], [16384, 0.005]]},
     "quantize":          {"axis": "elements", "points": [[1024, 0.001], [262144, 0.001], [1048576, 0.0004]]},
+    "lut":               {"axis": "elements", "points": [[1024, 0.1], [262144, 0.5]]},
+    "global_pool":       {"axis": "elements", "points": [[64, 0.01], [1024, 0.03]]},
+    "copy":              {"axis": "elements", "points": [[1024, 0.02], [262144, 0.05]]},
     "cpu_matmul":        {"axis": "macs_per_byte", "points": [[8, 0.6], [32, 0.3]]},
     "cpu_elementwise":   {"axis": "elements", "points": [[1024, 0.22], [262144, 0.2], [1048576, 0.055]]},
     "cpu_data_movement": {"axis": "elements", "points": [[16384, 1.0], [262144, 0.33], [1048576, 0.08]]}
@@ -160,6 +164,9 @@ std::string_view op_kind_name(OpKind kind) {
     case OpKind::kResize: return "resize";
     case OpKind::kDataMovement: return "data_movement";
     case OpKind::kQuantize: return "quantize";
+    case OpKind::kLut: return "lut";
+    case OpKind::kGlobalPool: return "global_pool";
+    case OpKind::kCopy: return "copy";
     case OpKind::kCpuMatmul: return "cpu_matmul";
     case OpKind::kCpuElementwise: return "cpu_elementwise";
     case OpKind::kCpuDataMovement: return "cpu_data_movement";
@@ -168,6 +175,15 @@ std::string_view op_kind_name(OpKind kind) {
 }
 
 const std::array<OpKind, kNumOpKinds>& all_op_kinds() { return kAllKinds; }
+
+OpKind fallback_kind(OpKind kind) {
+  switch (kind) {
+    case OpKind::kLut: return OpKind::kElementwise;
+    case OpKind::kGlobalPool: return OpKind::kPool;
+    case OpKind::kCopy: return OpKind::kDataMovement;
+    default: return kind;
+  }
+}
 
 std::string_view curve_axis_name(CurveAxis axis) {
   switch (axis) {
@@ -251,6 +267,11 @@ StatusOr<TargetProfile> parse_profile(std::string_view json_text, const std::str
   EDGEQ_ASSIGN_OR_RETURN(const json* eff, r.member(doc, "", "efficiency", json::value_t::object));
   for (OpKind k : kAllKinds) {
     std::string key(op_kind_name(k));
+    if (fallback_kind(k) != k && !eff->contains(key)) {
+      // Kinds in fallback order come after the kind they fall back to.
+      p.efficiency[static_cast<int>(k)] = p.efficiency[static_cast<int>(fallback_kind(k))];
+      continue;
+    }
     EDGEQ_ASSIGN_OR_RETURN(const json* c, r.member(*eff, "efficiency", key, json::value_t::object));
     EDGEQ_ASSIGN_OR_RETURN(p.efficiency[static_cast<int>(k)], parse_curve(r, *c, "efficiency." + key));
   }

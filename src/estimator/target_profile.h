@@ -23,16 +23,23 @@ enum class OpKind {
   kConv,            // QConv, dense (group 1 or grouped with > 1 input channel per group)
   kConvDepthwise,   // QConv with one input channel per group
   kGemm,            // QGemm
-  kElementwise,     // QAdd, QMul, QLut
-  kPool,            // QGlobalAveragePool, QAveragePool, MaxPool
+  kElementwise,     // QAdd, QMul
+  kPool,            // QAveragePool, MaxPool (window pools)
   kResize,          // QResize
-  kDataMovement,    // Reorder, QConcat, Reshape, Transpose, Slice, Split, Pad, …
+  kDataMovement,    // Reorder, Transpose and the other u8 data movement (layout changes)
   kQuantize,        // Quantize, Dequantize
+  kLut,             // QLut (one table lookup per element)
+  kGlobalPool,      // QGlobalAveragePool
+  kCopy,            // QConcat, ChannelShuffle, u8 Slice, Split, Pad, Concat: contiguous copies
   kCpuMatmul,       // CPU Conv, ConvTranspose, Gemm, MatMul (fp32)
   kCpuElementwise,  // any other CPU op that computes
   kCpuDataMovement, // CPU Reshape, Transpose, Slice, Concat, Gather, …
 };
-inline constexpr int kNumOpKinds = 11;
+inline constexpr int kNumOpKinds = 14;
+// The kinds a profile may leave out (profiles written before they existed): each then
+// uses the curve of the kind named here — lut → elementwise, global_pool → pool,
+// copy → data_movement. Returns `kind` itself for the required kinds.
+OpKind fallback_kind(OpKind kind);
 // CPU kinds run at the fp32 peak, the others at the int8 peak.
 inline bool is_cpu_kind(OpKind k) { return k >= OpKind::kCpuMatmul; }
 

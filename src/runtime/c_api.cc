@@ -19,6 +19,7 @@
 #include "kernels/isa.h"
 #include "runtime/executable.h"
 #include "runtime/json_writer.h"
+#include "runtime/layout_copy.h"
 #include "runtime/scheduler.h"
 
 namespace {
@@ -423,6 +424,36 @@ edgeq_status edgeq_model_input_desc(const edgeq_model* model, int32_t index, edg
 }
 edgeq_status edgeq_model_output_desc(const edgeq_model* model, int32_t index, edgeq_tensor_desc* desc) {
   return get_desc(model, index, desc, false);
+}
+
+edgeq_status edgeq_convert_layout(const edgeq_tensor_desc* desc, const void* src, void* dst, int32_t to_model) {
+  if (!desc || !src || !dst) return set_error(EDGEQ_ERROR_INVALID_ARGUMENT, "The description, source or destination is NULL.");
+  if (desc->ndim < 0 || desc->ndim > EDGEQ_MAX_DIMS)
+    return set_error(EDGEQ_ERROR_INVALID_ARGUMENT, "The description has " + std::to_string(desc->ndim) +
+                                                       " dims; a tensor has 0 to " + std::to_string(EDGEQ_MAX_DIMS) + ".");
+  int64_t numel = 1;
+  for (int32_t i = 0; i < desc->ndim; ++i) {
+    if (desc->dims[i] < 0) return set_error(EDGEQ_ERROR_INVALID_ARGUMENT, "The description has a negative dim.");
+    numel *= desc->dims[i];
+  }
+  const bool nhwc = desc->layout == EDGEQ_LAYOUT_NHWC && desc->ndim == 4;
+  if (nhwc && (numel == 0 || desc->bytes % static_cast<size_t>(numel) != 0))
+    return set_error(EDGEQ_ERROR_INVALID_ARGUMENT, "The description's byte count " + std::to_string(desc->bytes) +
+                                                       " is not a whole number of its " + std::to_string(numel) +
+                                                       " elements.");
+  const auto* s = static_cast<const uint8_t*>(src);
+  auto* d = static_cast<uint8_t*>(dst);
+  if (s < d + desc->bytes && d < s + desc->bytes && desc->bytes > 0)
+    return set_error(EDGEQ_ERROR_INVALID_ARGUMENT, "The source and destination buffers overlap.");
+  if (!nhwc) {
+    std::memcpy(dst, src, desc->bytes);
+    return EDGEQ_OK;
+  }
+  const size_t elem = desc->bytes / static_cast<size_t>(numel);
+  const int64_t n = desc->dims[0], c = desc->dims[1], hw = desc->dims[2] * desc->dims[3];
+  if (to_model) rt::nchw_to_nhwc(src, dst, n, c, hw, elem);
+  else rt::nhwc_to_nchw(src, dst, n, c, hw, elem);
+  return EDGEQ_OK;
 }
 
 const char* edgeq_model_info_json(const edgeq_model* model) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/kernel.h"
+#include "runtime/layout_copy.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
@@ -30,12 +31,8 @@ void copy_layout(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst, 
     return;
   }
   const int64_t N = d.shape[0], C = d.shape[1], HW = d.shape[2] * d.shape[3];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t p = 0; p < HW; ++p) {
-        const int64_t plain = (n * C + c) * HW + p, nhwc = (n * HW + p) * C + c;
-        std::memcpy(dst + (to_plain ? plain : nhwc) * es, src + (to_plain ? nhwc : plain) * es, es);
-      }
+  if (to_plain) nhwc_to_nchw(src, dst, N, C, HW, es);
+  else nchw_to_nhwc(src, dst, N, C, HW, es);
 }
 
 void to_logical(const format::TensorDesc& d, const uint8_t* src, uint8_t* dst) { copy_layout(d, src, dst, true); }

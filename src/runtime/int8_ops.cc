@@ -524,11 +524,16 @@ void run_copy(const CopyPlan& c, const uint8_t* src, uint8_t* dst) {
   const int64_t sd = c.nest.shape.empty() ? 1 : c.nest.strides[0].back();
   const int64_t ss = c.nest.shape.empty() ? 1 : c.nest.strides[1].back();
   const size_t es = c.elem;
+  const bool vbmi = c.use_table && has_avx512_vbmi();
   for_each_run(c.nest, [&](const int64_t* off, int64_t n) {
     uint8_t* d = dst + (c.dst_base + off[0]) * static_cast<int64_t>(es);
     const uint8_t* s = src + off[1] * static_cast<int64_t>(es);
     if (c.use_table) {
       const uint8_t* t = c.table.data();
+      if (contiguous && es == 1 && vbmi) {
+        lut_vbmi(s, d, n, t);
+        return;
+      }
       for (int64_t i = 0; i < n; ++i) d[i * sd] = t[s[i * ss]];
     } else if (contiguous) {
       std::memcpy(d, s, static_cast<size_t>(n) * es);

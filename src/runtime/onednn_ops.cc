@@ -460,6 +460,8 @@ std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool s
 
 }  // namespace
 
+StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);
+
 StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const format::Op& op) {
   const format::Program& p = ctx.program;
   EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() >= 2 && op.outputs.size() == 1 && op.inputs[0] >= 0 && op.inputs[1] >= 0,
@@ -500,6 +502,12 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
     q.y = cq;  // the conv's requantization targets the conv result's params
   }
   if (r >= 0 && ctx.reference_kernels) return make_ref_residual_conv(ctx, op, add, residual_first);
+  // Depthwise: edgeq's own kernel (dwconv_op.cc) unless a oneDNN implementation is forced
+  // (with a folded residual add, oneDNN and its post-ops).
+  if (r < 0 && group == C && group == O && ctx.optimize_level >= 2 && !ctx.reference_kernels && ctx.conv_impl.empty()) {
+    EDGEQ_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> dw, make_dwconv(ctx, op));
+    if (dw) return dw;
+  }
 
   auto k = std::make_unique<QMatKernel>();
   k->name_ = op.name;

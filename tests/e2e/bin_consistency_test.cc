@@ -22,6 +22,7 @@
 #include "kernels/isa.h"
 #include "onnx/onnx_io.h"
 #include "runtime/executable.h"
+#include "runtime/layout_copy.h"
 
 namespace edgeq {
 namespace {
@@ -59,16 +60,12 @@ std::vector<uint8_t> to_runtime_input(const Tensor& x, const format::TensorDesc&
   }
   const kernels::int8::QParam q{d.quant->scale[0], d.quant->zero_point[0]};
   const float* src = x.data<float>();
-  if (d.layout == format::Layout::kNHWC) {
-    const int64_t n = d.shape[0], c = d.shape[1], h = d.shape[2], w = d.shape[3];
-    for (int64_t in = 0; in < n; ++in)
-      for (int64_t ic = 0; ic < c; ++ic)
-        for (int64_t ih = 0; ih < h; ++ih)
-          for (int64_t iw = 0; iw < w; ++iw)
-            bytes[((in * h + ih) * w + iw) * c + ic] = kernels::int8::quantize(src[((in * c + ic) * h + ih) * w + iw], q);
-  } else {
-    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = kernels::int8::quantize(src[i], q);
-  }
+  std::vector<uint8_t> logical(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) logical[i] = kernels::int8::quantize(src[i], q);
+  if (d.layout == format::Layout::kNHWC && d.shape.size() == 4)
+    runtime::nchw_to_nhwc(logical.data(), bytes.data(), d.shape[0], d.shape[1], d.shape[2] * d.shape[3], 1);
+  else
+    bytes = std::move(logical);
   return bytes;
 }
 
@@ -80,18 +77,14 @@ std::vector<float> from_runtime_output(const void* data, const format::TensorDes
     std::memcpy(out.data(), data, out.size() * sizeof(float));
     return out;
   }
-  const auto* q = static_cast<const uint8_t*>(data);
   const kernels::int8::QParam p{d.quant->scale[0], d.quant->zero_point[0]};
-  if (d.layout == format::Layout::kNHWC) {
-    const int64_t n = d.shape[0], c = d.shape[1], h = d.shape[2], w = d.shape[3];
-    for (int64_t in = 0; in < n; ++in)
-      for (int64_t ic = 0; ic < c; ++ic)
-        for (int64_t ih = 0; ih < h; ++ih)
-          for (int64_t iw = 0; iw < w; ++iw)
-            out[((in * c + ic) * h + ih) * w + iw] = kernels::int8::dequantize(q[((in * h + ih) * w + iw) * c + ic], p);
-  } else {
-    for (int64_t i = 0; i < numel; ++i) out[i] = kernels::int8::dequantize(q[i], p);
+  std::vector<uint8_t> q(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + numel);
+  if (d.layout == format::Layout::kNHWC && d.shape.size() == 4) {
+    std::vector<uint8_t> logical(q.size());
+    runtime::nhwc_to_nchw(q.data(), logical.data(), d.shape[0], d.shape[1], d.shape[2] * d.shape[3], 1);
+    q = std::move(logical);
   }
+  for (int64_t i = 0; i < numel; ++i) out[i] = kernels::int8::dequantize(q[i], p);
   return out;
 }
 

@@ -111,7 +111,7 @@ TEST(OpCounts, ElementwisePoolsAndBoundaries) {
   EXPECT_EQ(pool.kind, OpKind::kPool);
   EXPECT_DOUBLE_EQ(pool.work, 16 * 16 * 9);
   OpCounts gap = count_op(prog, 2, Placement::kAccelerator);
-  EXPECT_EQ(gap.kind, OpKind::kPool);
+  EXPECT_EQ(gap.kind, OpKind::kGlobalPool);
   EXPECT_DOUBLE_EQ(gap.work, 16 * 16);  // 16 outputs × 16 taps
   OpCounts deq = count_op(prog, 3, Placement::kAccelerator);
   EXPECT_EQ(deq.kind, OpKind::kQuantize);

@@ -77,6 +77,27 @@ TEST(TargetProfile, MissingFieldsAreNamed) {
   }
 }
 
+// lut, global_pool and copy may be left out (profiles written before they existed): they
+// then take the curve of elementwise, pool and data_movement; given, they are their own.
+TEST(TargetProfile, NewerKindsFallBackWhenAbsent) {
+  json doc = builtin_json();
+  doc["efficiency"]["elementwise"] = {{"axis", "elements"}, {"points", {{1024, 0.3}}}};
+  doc["efficiency"]["pool"] = {{"axis", "elements"}, {"points", {{1024, 0.2}}}};
+  doc["efficiency"]["data_movement"] = {{"axis", "elements"}, {"points", {{1024, 0.1}}}};
+  doc["efficiency"]["copy"] = {{"axis", "elements"}, {"points", {{1024, 0.7}}}};
+  doc["efficiency"].erase("lut");
+  doc["efficiency"].erase("global_pool");
+  auto p = parse_profile(doc.dump(), "t.json");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_DOUBLE_EQ(p->efficiency_for(OpKind::kLut, 0, 0, 4096), 0.3);
+  EXPECT_DOUBLE_EQ(p->efficiency_for(OpKind::kGlobalPool, 0, 0, 4096), 0.2);
+  EXPECT_DOUBLE_EQ(p->efficiency_for(OpKind::kCopy, 0, 0, 4096), 0.7);
+  // Written back, every kind is explicit.
+  json again = json::parse(edgeq::estimator::profile_to_json(*p));
+  EXPECT_TRUE(again["efficiency"].contains("lut"));
+  EXPECT_TRUE(again["efficiency"].contains("global_pool"));
+}
+
 TEST(TargetProfile, BadValuesAreNamed) {
   json doc = builtin_json();
   doc["core"]["memory_bandwidth_bytes_per_s"] = -1;

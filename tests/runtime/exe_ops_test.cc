@@ -229,6 +229,30 @@ TEST_P(LayoutTest, ConcatRequantizesInputs) {
   for (size_t i = 0; i < 84; ++i) ASSERT_EQ(got[60 + i], t[bv[i]]) << i;
 }
 
+// Runs longer than one 64-byte vector (NHWC: 70 and 130 channels per pixel) take the
+// vector table lookup where the host has it; every byte must match the table.
+TEST_P(LayoutTest, ConcatRequantizesWideInputs) {
+  const Layout l = GetParam();
+  const QParam q1{0.02f, 3}, q2{0.07f, 200}, qy{0.05f, 90};
+  ProgramBuilder pb;
+  const int a = pb.act("a", {1, 70, 3, 5}, l, q1);
+  const int b = pb.act("b", {1, 130, 3, 5}, l, q2);
+  const int y = pb.act("y", {1, 200, 3, 5}, l, qy);
+  Attributes at;
+  at.set("axis", int64_t{1});
+  pb.op("QConcat", {a, b}, {y}, at);
+  Runner r(pb.finish({a, b}, {y}));
+  ASSERT_TRUE(r.ok());
+  const std::vector<uint8_t> av = random_u8(70 * 15, 17), bv = random_u8(130 * 15, 18);
+  r.set(0, av);
+  r.set(1, bv);
+  ASSERT_TRUE(r.inst->run().ok());
+  const std::vector<uint8_t> got = r.get<uint8_t>(0);
+  const i8::Table ta = i8::requant_table(q1, qy), tb = i8::requant_table(q2, qy);
+  for (size_t i = 0; i < av.size(); ++i) ASSERT_EQ(got[i], ta[av[i]]) << i;
+  for (size_t i = 0; i < bv.size(); ++i) ASSERT_EQ(got[av.size() + i], tb[bv[i]]) << i;
+}
+
 TEST_P(LayoutTest, QuantizeDequantize) {
   const Layout l = GetParam();
   const QParam q{0.037f, 101};

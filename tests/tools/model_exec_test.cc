@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -238,6 +239,31 @@ TEST(ModelExec, InferFloatNpyMatchesPreQuantizedRawInput) {
   ASSERT_EQ(r2.code, 0) << r2.err;
   EXPECT_EQ(npy_data(a / (stem + ".npy")), npy_data(b / (stem + ".npy")));
   EXPECT_FALSE(npy_data(b / (stem + "_float.npy")).empty());
+}
+
+// The example a user copies (examples/classify.cc: public C++ API, edgeq_convert_layout)
+// ranks the same five classes as `infer` on the same float image.
+TEST(ModelExec, ExampleProgramAgreesWithInfer) {
+  const fs::path npy = fs::path(EDGEQ_BINARY_DIR) / "models" / "mobilenet_v2_input.npy";
+  const fs::path out = work_dir() / "example.txt", dump = work_dir() / "infer_for_example";
+  const std::string cmd = std::string(EDGEQ_BINARY_DIR) + "/bin/edgeq_example_classify " + model_bin() + " " +
+                          npy.string() + " >" + out.string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(out);
+  std::vector<int> example;
+  const std::string text = slurp(out);
+  for (size_t at = text.find("class "); at != std::string::npos; at = text.find("class ", at + 1))
+    example.push_back(std::stoi(text.substr(at + 6)));
+  CmdResult r = run("infer --model_file " + model_bin() + " --input_file " + npy.string() + " --dump_path " +
+                    dump.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const size_t top = r.out.find("top-5");
+  ASSERT_NE(top, std::string::npos) << r.out;
+  std::vector<int> infer;
+  // "top-5 (index: dequantized value):  383: 0.51169  926: 0.45966 ..."
+  std::istringstream line(r.out.substr(r.out.find("):", top) + 2));
+  std::string index, value;
+  while (infer.size() < 5 && line >> index >> value) infer.push_back(std::stoi(index));
+  EXPECT_EQ(example, infer) << text << r.out;
 }
 
 TEST(ModelExec, BadModelFiles) {

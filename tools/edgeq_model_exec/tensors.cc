@@ -17,29 +17,14 @@ DType dtype_of(const edgeq_tensor_desc& d) { return static_cast<DType>(static_ca
 
 bool is_nhwc(const edgeq_tensor_desc& d) { return d.layout == EDGEQ_LAYOUT_NHWC && d.ndim == 4; }
 
-// Copies a logical [N, C, H, W] tensor of `elem` bytes per element into NHWC order.
-void nchw_to_nhwc(const uint8_t* src, uint8_t* dst, const Dims& nchw, size_t elem) {
-  const int64_t N = nchw[0], C = nchw[1], H = nchw[2], W = nchw[3];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t w = 0; w < W; ++w) {
-          const size_t s = static_cast<size_t>(((n * C + c) * H + h) * W + w);
-          const size_t t = static_cast<size_t>(((n * H + h) * W + w) * C + c);
-          std::memcpy(dst + t * elem, src + s * elem, elem);
-        }
-}
-
-void nhwc_to_nchw(const uint8_t* src, uint8_t* dst, const Dims& nchw, size_t elem) {
-  const int64_t N = nchw[0], C = nchw[1], H = nchw[2], W = nchw[3];
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t h = 0; h < H; ++h)
-        for (int64_t w = 0; w < W; ++w) {
-          const size_t t = static_cast<size_t>(((n * C + c) * H + h) * W + w);
-          const size_t s = static_cast<size_t>(((n * H + h) * W + w) * C + c);
-          std::memcpy(dst + t * elem, src + s * elem, elem);
-        }
+// Copies a tensor of `d`'s dims with `elem` bytes per element between logical order and
+// `d`'s memory order (edgeq_convert_layout, with the byte count of that element size).
+void convert_layout(const edgeq_tensor_desc& d, const void* src, void* dst, size_t elem, bool to_model) {
+  edgeq_tensor_desc e = d;
+  int64_t numel = 1;
+  for (int32_t i = 0; i < d.ndim; ++i) numel *= d.dims[i];
+  e.bytes = static_cast<size_t>(numel) * elem;
+  (void)edgeq_convert_layout(&e, src, dst, to_model ? 1 : 0);  // d comes from the model: valid
 }
 
 std::string fmt_float(double v) {
@@ -93,7 +78,7 @@ StatusOr<std::vector<uint8_t>> load_input(const std::string& path, const edgeq_t
       return out;
     }
     if (is_nhwc(d) && t.shape() == logical) {
-      nchw_to_nhwc(static_cast<const uint8_t*>(t.raw()), out.data(), logical, elem);
+      convert_layout(d, t.raw(), out.data(), elem, true);
       return out;
     }
     return invalid_argument("Wrong shape: " + holds + ", but " + needs + ".");
@@ -111,7 +96,7 @@ StatusOr<std::vector<uint8_t>> load_input(const std::string& path, const edgeq_t
       if (want == DType::kUInt8) q[i] = static_cast<uint8_t>(v);
       else q[i] = static_cast<uint8_t>(static_cast<int8_t>(v));
     }
-    if (is_nhwc(d)) nchw_to_nhwc(q.data(), out.data(), logical, 1);
+    if (is_nhwc(d)) convert_layout(d, q.data(), out.data(), 1, true);
     else out = std::move(q);
     return out;
   }
@@ -146,7 +131,7 @@ Tensor float_tensor(const edgeq_tensor_desc& d, const std::vector<uint8_t>& byte
   }
   if (!is_nhwc(d)) return f;
   Tensor l(DType::kFloat32, logical_dims(d));
-  nhwc_to_nchw(static_cast<const uint8_t*>(f.raw()), static_cast<uint8_t*>(l.raw()), logical_dims(d), 4);
+  convert_layout(d, f.raw(), l.raw(), 4, false);
   return l;
 }
 

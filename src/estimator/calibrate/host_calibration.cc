@@ -82,16 +82,17 @@ class Bench {
   int64_t end_ = 0;
 };
 
-format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_t group) {
+format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_t group, int64_t stride = 1) {
   Bench b;
   int x = b.act({1, c, hw, hw});
   format::Quant wq{std::vector<float>(o, 0.004f), std::vector<int32_t>(o, 0), 0};
   int w = b.constant({o, c / group, k, k}, DType::kInt8, wq);
   int bias = b.constant({o}, DType::kInt32);
-  int y = b.act({1, o, hw, hw});
+  const int64_t ohw = (hw + 2 * (k / 2) - k) / stride + 1;
+  int y = b.act({1, o, ohw, ohw});
   b.p.tensors[y].quant = format::Quant{{0.5f}, {0}, -1};
   Attributes a;
-  a.set("strides", std::vector<int64_t>{1, 1});
+  a.set("strides", std::vector<int64_t>{stride, stride});
   a.set("dilations", std::vector<int64_t>{1, 1});
   a.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
   a.set("group", group);
@@ -119,9 +120,19 @@ format::Program unary_program(const std::string& type, int64_t c, int64_t hw, DT
   if (type == "QGlobalAveragePool") out_shape = {1, c, 1, 1};
   if (type == "MaxPool") out_shape = {1, c, hw / 2, hw / 2};
   if (type == "Transpose") out_shape = {1, hw, hw, c};
+  if (type == "MaxPool" && a.get_ints("kernel_shape") == std::vector<int64_t>{3, 3})
+    out_shape = {1, c, (hw - 1) / 2 + 1, (hw - 1) / 2 + 1};  // 3x3, stride 2, pads 1
+  if (type == "QConcat") out_shape = {1, 2 * c, hw, hw};
   int y = b.act(out_shape, out_t);
   std::vector<int32_t> in = {x};
   if (type == "QAdd") in.push_back(b.act({1, c, hw, hw}, in_t));
+  if (type == "QMul") in.push_back(b.act({1, c, 1, 1}, in_t));  // the SE block's broadcast scale
+  if (type == "QLut") in.push_back(b.constant({256}, DType::kUInt8));
+  if (type == "QConcat") {
+    // The second input's params differ from the output's: its bytes go through a table.
+    in.push_back(b.act({1, c, hw, hw}, in_t));
+    b.p.tensors[in.back()].quant = format::Quant{{0.03f}, {100}, -1};
+  }
   if (type == "Reorder") b.p.tensors[y].layout = Layout::kPlain;
   if (type == "Quantize") b.p.tensors[y].layout = b.p.tensors[x].layout;
   b.op(type, in, {y}, a, placement);
@@ -250,14 +261,33 @@ std::vector<Case> benchmark_cases(bool quick) {
     for (int64_t c : quick ? std::vector<int64_t>{32, 128} : std::vector<int64_t>{16, 64, 256}) {
       cases.push_back({"QConv 1x1 " + std::to_string(c), conv_program(c, c, hw, 1, 1)});
       cases.push_back({"QConv 3x3 " + std::to_string(c), conv_program(c, c, hw, 3, 1)});
-      cases.push_back({"QConv dw3x3 " + std::to_string(c), conv_program(c, c, hw, 3, c)});
     }
   }
+  // Depthwise layers as the mobile models have them: 3x3 and 5x5, stride 1 and 2, from
+  // few wide-image channels to many small-image ones.
+  struct Dw { int64_t c, hw, k, s; };
+  const std::vector<Dw> dws = quick ? std::vector<Dw>{{32, 56, 3, 1}, {144, 28, 5, 2}, {672, 14, 3, 1}}
+                                    : std::vector<Dw>{{32, 112, 3, 1}, {96, 112, 3, 2}, {144, 56, 3, 1}, {144, 56, 5, 2},
+                                                      {240, 28, 5, 1}, {240, 28, 3, 2}, {480, 14, 3, 1}, {672, 14, 5, 1},
+                                                      {672, 14, 5, 2}, {1152, 7, 5, 1}, {1152, 7, 3, 1}, {16, 14, 3, 1}};
+  for (const Dw& d : dws)
+    cases.push_back({"QConv dw" + std::to_string(d.k) + "x" + std::to_string(d.k) + "/" + std::to_string(d.s) + " " +
+                         std::to_string(d.c) + "x" + std::to_string(d.hw),
+                     conv_program(d.c, d.c, d.hw, d.k, d.c, d.s)});
+  // The 1x1 convs of squeeze-and-excitation blocks: one pixel, weight-bound.
+  for (auto [c, o] : quick ? std::vector<std::pair<int64_t, int64_t>>{{96, 24}, {24, 96}}
+                           : std::vector<std::pair<int64_t, int64_t>>{{96, 24}, {24, 96}, {672, 28}, {28, 672},
+                                                                      {1152, 48}, {48, 1152}})
+    cases.push_back({"QConv 1x1 " + std::to_string(c) + "->" + std::to_string(o) + " on 1x1", conv_program(c, o, 1, 1, 1)});
   for (int64_t n : {256, 1000}) cases.push_back({"QGemm 1x1024x" + std::to_string(n), gemm_program(1, 1024, n)});
   cases.push_back({"QGemm 64x512x512", gemm_program(64, 512, 512)});
-  Attributes mp, ro, tr;
+  Attributes mp, mp3, ro, tr, cat;
   mp.set("kernel_shape", std::vector<int64_t>{2, 2});
   mp.set("strides", std::vector<int64_t>{2, 2});
+  mp3.set("kernel_shape", std::vector<int64_t>{3, 3});
+  mp3.set("strides", std::vector<int64_t>{2, 2});
+  mp3.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  cat.set("axis", int64_t{1});
   ro.set("to_layout", std::string("NCHW"));
   tr.set("perm", std::vector<int64_t>{0, 2, 3, 1});
   const Placement acc = Placement::kAccelerator, cpu = Placement::kCpu;
@@ -265,11 +295,21 @@ std::vector<Case> benchmark_cases(bool quick) {
     std::string s = " 64x" + std::to_string(hw) + "x" + std::to_string(hw);
     cases.push_back({"QAdd" + s, unary_program("QAdd", 64, hw, DType::kUInt8, DType::kUInt8)});
     cases.push_back({"MaxPool" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp)});
+    cases.push_back({"MaxPool 3x3/2" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp3)});
+    cases.push_back({"QMul by channel" + s, unary_program("QMul", 64, hw, DType::kUInt8, DType::kUInt8)});
+    cases.push_back({"QLut" + s, unary_program("QLut", 64, hw, DType::kUInt8, DType::kUInt8)});
+    cases.push_back({"QConcat" + s, unary_program("QConcat", 64, hw, DType::kUInt8, DType::kUInt8, acc, cat)});
     cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, acc, ro)});
     cases.push_back({"Quantize" + s, unary_program("Quantize", 64, hw, DType::kFloat32, DType::kUInt8)});
     cases.push_back({"Sigmoid (CPU)" + s, unary_program("Sigmoid", 64, hw, DType::kFloat32, DType::kFloat32, cpu)});
     cases.push_back({"Transpose (CPU)" + s, unary_program("Transpose", 64, hw, DType::kFloat32, DType::kFloat32, cpu, tr)});
   }
+  // Global pools: the SE blocks' squeeze (many pixels) and the classifier's (7x7).
+  for (auto [c, hw] : quick ? std::vector<std::pair<int64_t, int64_t>>{{96, 28}, {1280, 7}}
+                            : std::vector<std::pair<int64_t, int64_t>>{{16, 56}, {96, 56}, {240, 28}, {672, 14},
+                                                                       {1280, 7}, {2048, 7}})
+    cases.push_back({"QGlobalAveragePool " + std::to_string(c) + "x" + std::to_string(hw) + "x" + std::to_string(hw),
+                     unary_program("QGlobalAveragePool", c, hw, DType::kUInt8, DType::kUInt8)});
   for (int64_t c : quick ? std::vector<int64_t>{16} : std::vector<int64_t>{16, 64})
     cases.push_back({"Conv (CPU) 3x3 " + std::to_string(c), cpu_conv_program(c, c, 14, 3)});
   cases.push_back({"tiny QAdd", unary_program("QAdd", 8, 1, DType::kUInt8, DType::kUInt8)});
@@ -311,7 +351,9 @@ void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
   for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte},
                      KindAxis{OpKind::kGemm, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kElementwise, CurveAxis::kElements},
                      KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
-                     KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
+                     KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kLut, CurveAxis::kElements},
+                     KindAxis{OpKind::kGlobalPool, CurveAxis::kElements}, KindAxis{OpKind::kCopy, CurveAxis::kElements},
+                     KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
                      KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements},
                      KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements}}) {
     bool cpu = is_cpu_kind(k.kind);

@@ -120,6 +120,25 @@ Status reduce_typed(KernelContext& ctx, ReduceKind kind, const Tensor& x, const 
     }
   }
 
+  // Sum and mean over trailing axes (a global pool's ReduceMean over H, W): each output
+  // is one contiguous run, summed in index order exactly as the general loop below does.
+  if ((kind == ReduceKind::kSum || kind == ReduceKind::kMean) && count > 0 && n_out * count == n_in) {
+    size_t first_reduced = plan.reduced.size();
+    while (first_reduced > 0 && plan.reduced[first_reduced - 1]) --first_reduced;
+    const bool trailing = std::none_of(plan.reduced.begin(), plan.reduced.begin() + static_cast<std::ptrdiff_t>(first_reduced),
+                                       [](bool r) { return r; });
+    if (trailing) {
+      for (int64_t j = 0; j < n_out; ++j) {
+        const T* run = in + j * count;
+        double a = 0.0;
+        for (int64_t k = 0; k < count; ++k) a += static_cast<double>(run[k]);
+        if (kind == ReduceKind::kMean) a /= static_cast<double>(count);
+        out[j] = static_cast<T>(a);
+      }
+      return {};
+    }
+  }
+
   // Everything else accumulates in double; LogSumExp first finds the max for stability.
   std::vector<double> shift(kind == ReduceKind::kLogSumExp ? static_cast<size_t>(n_out) : 0,
                             -std::numeric_limits<double>::infinity());
