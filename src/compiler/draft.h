@@ -2,7 +2,7 @@
 // in the order compile() runs them (compiler.cc):
 //
 //   Draft d;  lower(graph, d)  →  cut_head_tail(d)  →  assign_layouts(d, level)
-//             →  schedule(d)  →  plan_memory(d.program, level)
+//             →  fuse_conv_add(d) (O2+)  →  schedule(d)  →  plan_memory(d.program, level)
 //
 // Until schedule() runs, Draft::program.ops are in dependency order and Draft::placement
 // holds each op's placement; schedule() orders the ops, builds the segments and drops the
@@ -40,6 +40,10 @@ void remove_unused_tensors(format::Program& program);
 // O1+: NHWC for 4-D u8 activations of accelerator ops, Reorder ops where a plain consumer
 // needs NCHW. O0: everything plain.
 Status assign_layouts(Draft& draft, int optimize_level);
+// O2+: folds each QAdd whose one input is a QConv's output read by nothing else into that
+// QConv (extra input `residual`, attrs conv_scale / conv_zero_point / residual_first; see
+// docs/format.md). Returns the number of QAdds folded.
+int fuse_conv_add(Draft& draft);
 // Topological order that keeps segments few; fills program.segments.
 Status schedule(Draft& draft);
 // Arena offsets (64-byte aligned); O2+: liveness-based reuse and aliasing of reshapes.

@@ -6,7 +6,9 @@
 // order, each op's outputs take the best-fitting free gap (the smallest that holds them,
 // else the end), and the tensors whose last reader is this op are freed after it. A
 // Reshape/Flatten/Squeeze/Unsqueeze whose plain (or 1x1 NHWC) input dies there writes nothing: its
-// output is the input's bytes (attr alias = 1; the runtime skips the op).
+// output is the input's bytes (attr alias = 1; the runtime skips the op). A QConv with a
+// folded residual add writes over its residual when the residual dies there (same offset;
+// the runtime then accumulates in place).
 #include <algorithm>
 #include <set>
 
@@ -111,6 +113,19 @@ Status plan_memory(format::Program& p, int optimize_level) {
           out.arena_offset = in.arena_offset;
           handed_on.insert(x);
           op.attrs.set("alias", int64_t{1});
+          continue;
+        }
+      }
+      // A QConv with a folded residual add (compiler/fuse.cc) accumulates onto the
+      // residual: the output takes the residual's bytes when the residual dies here.
+      if (op.type == "QConv" && op.inputs.size() > 3 && op.inputs[3] >= 0) {
+        const int r = op.inputs[3];
+        const format::TensorDesc& in = p.tensors[static_cast<size_t>(r)];
+        if (!in.is_constant && !whole_frame[static_cast<size_t>(r)] && last[static_cast<size_t>(r)] == i &&
+            in.layout == out.layout && in.shape == out.shape && in.dtype == out.dtype &&
+            std::count(op.inputs.begin(), op.inputs.end(), r) == 1) {
+          out.arena_offset = in.arena_offset;
+          handed_on.insert(r);
           continue;
         }
       }

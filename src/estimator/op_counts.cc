@@ -139,6 +139,17 @@ OpCounts count_op(const format::Program& p, int op_index, format::Placement plac
     return c;
   }
 
+  // A QConv with a folded residual add (input 3) reads the residual (counted above with
+  // the inputs); when its output does not take the residual's bytes, the runtime first
+  // copies the residual into the output: one more read and write of it.
+  if (op.type == "QConv" && op.inputs.size() > 3 && x && y) {
+    const format::TensorDesc* r = tensor_at(p, op.inputs, 3);
+    if (r && r->arena_offset != y->arena_offset) {
+      c.activation_bytes += r->nbytes();
+      c.output_bytes += y->nbytes();
+    }
+  }
+
   c.macs = count_macs(p, op);
   bool cpu = is_cpu_kind(c.kind);
   if (c.macs > 0) c.work = cpu ? 2.0 * static_cast<double>(c.macs) : static_cast<double>(c.macs);

@@ -15,6 +15,10 @@
 //   QConv        in: x u8, w s8 const [O, I/group, kH, kW] (per-channel scale, axis 0),
 //                    b s32 const [O] (optional)
 //                attrs: strides, pads (4: top, left, bottom, right), dilations, group
+//                optional 4th input r u8 (O2+, a folded residual QAdd): out = QAdd(conv, r)
+//                (or QAdd(r, conv) with attr residual_first = 1), the conv result quantized
+//                with attrs conv_scale / conv_zero_point; r has the output's shape and layout
+//                and may share its arena bytes (docs/format.md, "QConv with a residual add")
 //   QGemm        in: x u8 [M, K] (leading dims flattened), w s8 const [N, K] (scales axis 0),
 //                    b s32 const [N] (optional). out u8 [M, N] (or the leading dims + N)
 //   QAdd, QMul   in: a u8, b u8 (either may be constant); numpy broadcasting on the

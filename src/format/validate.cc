@@ -140,6 +140,25 @@ Status check_channel_shuffle(const Program& p, const Op& op, const std::string& 
   return Status();
 }
 
+// A QConv with a folded residual add: input 3 is an activation like the output, and the
+// attributes give the conv result's own quantization.
+Status check_residual(const Program& p, const Op& op, const std::string& ref) {
+  if (op.inputs.size() != 4 || op.outputs.size() != 1 || op.inputs[3] < 0 || op.outputs[0] < 0)
+    return invalid_argument(ref + " (QConv) has " + std::to_string(op.inputs.size()) +
+                            " inputs; a QConv with a residual has x, w, b (or -1), residual and one output.");
+  const TensorDesc& r = p.tensors[static_cast<size_t>(op.inputs[3])];
+  const TensorDesc& y = p.tensors[static_cast<size_t>(op.outputs[0])];
+  if (r.is_constant || r.dtype != DType::kUInt8 || y.dtype != DType::kUInt8 || r.shape != y.shape ||
+      r.layout != y.layout)
+    return invalid_argument(ref + " (QConv) has residual '" + r.name + "' (" + type_string(r) +
+                            "), which is not a u8 activation of the output's shape and layout (" + type_string(y) + ").");
+  const float scale = op.attrs.get_float("conv_scale", 0.0f);
+  const int64_t zero = op.attrs.get_int("conv_zero_point", -1);
+  if (!(scale > 0.0f) || !std::isfinite(scale) || zero < 0 || zero > 255)
+    return invalid_argument(ref + " (QConv) has a residual but no valid conv_scale (> 0) and conv_zero_point (0..255).");
+  return Status();
+}
+
 Status check_op(const Program& p, size_t k, std::set<std::string>& names) {
   const Op& op = p.ops[k];
   const std::string ref = "Op " + std::to_string(k) + " '" + op.name + "'";
@@ -161,6 +180,7 @@ Status check_op(const Program& p, size_t k, std::set<std::string>& names) {
       return invalid_argument(ref + " (" + op.type + ") writes its output " + std::to_string(j) +
                               " into constant tensor " + std::to_string(t) + " '" + p.tensors[static_cast<size_t>(t)].name + "'" + ".");
   }
+  if (op.type == "QConv" && op.inputs.size() > 3) EDGEQ_RETURN_IF_ERROR(check_residual(p, op, ref));
   for (const auto& [name, value] : op.attrs.all()) {
     if (std::holds_alternative<Tensor>(value))
       return invalid_argument(ref + " has a tensor-valued attribute '" + name + "'.");

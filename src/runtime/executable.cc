@@ -154,7 +154,8 @@ StatusOr<std::shared_ptr<const Executable>> Executable::create(format::Program p
   for (const format::Segment& s : p.segments)
     if (s.placement == format::Placement::kCpu)
       for (int32_t i = s.first_op; i < s.first_op + s.num_ops; ++i) on_cpu[static_cast<size_t>(i)] = true;
-  BuildContext ctx{p, cpu_engine(), p.options.optimize_level, options.reference_kernels, options.conv_impl};
+  BuildContext ctx{p, cpu_engine(), p.options.optimize_level, options.reference_kernels, options.conv_impl,
+                   options.residual_table};
   // oneDNN fixes a primitive's work split for the thread count it is created with; a
   // frame runs on core_num threads (the scheduler sets that), so build for that count.
   struct ThreadGuard {

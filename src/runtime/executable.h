@@ -32,6 +32,9 @@ struct ExecutableOptions {
   // name starts with this (e.g. "br", "jit_int8") when one exists, instead of timing
   // the candidates at load. Empty: choose by timing (O3) or take oneDNN's first choice.
   std::string conv_impl;
+  // Tests: run every QConv with a folded residual add (docs/format.md) through its table
+  // form (conv result to a buffer, then a [c][r] → y table) instead of the post-op chain.
+  bool residual_table = false;
 };
 
 class Executable {

@@ -8,16 +8,41 @@
 // zero-point attribute does. A source zero point zx != 0 is folded into the bias
 // (bias - zx * sum(w)) when the conv has no padding and every partial sum stays exactly
 // representable in float; otherwise the primitive gets oneDNN's src zero-point attribute.
+//
+// A QConv with a folded residual add (input 3, compiler/fuse.cc) must give
+// y = qops::add(c, r) (or add(r, c)) of the conv result c = requantize(acc, M, zc), whose
+// float operations are fma(a, ra, fma(b, rb, F)). oneDNN runs it as the post-ops
+//   round, clip(-zc, 255 - zc)          v = c - zc (exact)
+//   linear(alpha, beta)                 v = fma(v, alpha, beta)
+//   sum(scale s)                        v = fma(r, s, v), r read from the destination
+// then round half to even and saturate on the u8 store, over a destination that holds r
+// before the primitive runs (r's bytes when the compiler let the output alias it, else a
+// copy of r). The rounding order differs from add's, so the constants are not simply
+// ratio and offset: at load, y depends only on the pair (c, r), and every one of the
+// 65536 pairs is checked against qops::add for the natural constants and, if some pair
+// differs (a value within an ulp of a rounding tie), for constants moved by a few ulps.
+// The first set that agrees on all pairs is used: the op is then bit-exact. If none
+// does, the primitive writes c to a per-instance buffer and a 64 KiB table [c][r] → y
+// (built with qops::add) finishes the op, also exact. With reference_kernels the op runs
+// as the reference int8 conv then the reference add (kernels/int8/ref.h).
 #include <oneapi/dnnl/dnnl.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <cstring>
 
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
+
+// ref_residual_conv.cc: the reference-kernel form of a QConv with a folded residual add.
+StatusOr<std::unique_ptr<OpKernel>> make_ref_residual_conv(const BuildContext& ctx, const format::Op& op,
+                                                           const kernels::int8::BinaryParams& add, bool residual_first);
+
 namespace {
 
 using dt = dnnl::memory::data_type;
@@ -66,6 +91,75 @@ dnnl::primitive_attr requant_attr(const std::vector<float>& m, int32_t zy, bool 
   }
   if (src_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
   return attr;
+}
+
+// The residual-add post-op chain (see the top of the file).
+struct ResidualChain {
+  float alpha = 0, beta = 0, scale = 0;
+};
+
+dnnl::primitive_attr residual_attr(const std::vector<float>& m, int32_t zc, const ResidualChain& ch, bool src_zp) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_output_scales(m.size() > 1 ? (1 << 1) : 0, m);
+  dnnl::post_ops po;
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_round, 0.0f, 0.0f);
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, static_cast<float>(-zc), static_cast<float>(255 - zc));
+  po.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, ch.alpha, ch.beta);
+  po.append_sum(ch.scale);
+  attr.set_post_ops(po);
+  if (src_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  return attr;
+}
+
+// y for every (c, r): table[c * 256 + r] = qops::add of the conv result and the residual.
+std::vector<uint8_t> residual_table(const kernels::int8::BinaryParams& add, bool residual_first) {
+  std::vector<uint8_t> t(65536);
+  for (int c = 0; c < 256; ++c)
+    for (int r = 0; r < 256; ++r)
+      t[static_cast<size_t>(c * 256 + r)] = residual_first ? kernels::int8::add(static_cast<uint8_t>(r), static_cast<uint8_t>(c), add)
+                                                           : kernels::int8::add(static_cast<uint8_t>(c), static_cast<uint8_t>(r), add);
+  return t;
+}
+
+// What the post-op chain stores for (c, r): the float operations of oneDNN's JIT kernels.
+bool chain_agrees(const ResidualChain& ch, int32_t zc, const std::vector<uint8_t>& table) {
+  for (int c = 0; c < 256; ++c) {
+    const float v = std::fma(static_cast<float>(c - zc), ch.alpha, ch.beta);
+    for (int r = 0; r < 256; ++r) {
+      const float w = std::min(std::max(std::fma(static_cast<float>(r), ch.scale, v), 0.0f), 255.0f);
+      if (static_cast<int>(std::nearbyint(w)) != table[static_cast<size_t>(c * 256 + r)]) return false;
+    }
+  }
+  return true;
+}
+
+// Constants for which the chain equals the table on all 65536 pairs: the natural ones
+// (alpha = the conv result's ratio, beta = that ratio * zc + F, scale = the residual's
+// ratio) first, then each moved by up to a few ulps, nearest first.
+std::optional<ResidualChain> exact_chain(const kernels::int8::BinaryParams& add, bool residual_first, int32_t zc,
+                                         const std::vector<uint8_t>& table) {
+  const float rc = residual_first ? add.ratio_b : add.ratio_a;
+  const float rr = residual_first ? add.ratio_a : add.ratio_b;
+  const float beta0 = static_cast<float>(static_cast<double>(rc) * zc + static_cast<double>(add.fixed));
+  auto step = [](float v, int k) {
+    for (; k > 0; --k) v = std::nextafter(v, 1e30f);
+    for (; k < 0; ++k) v = std::nextafter(v, -1e30f);
+    return v;
+  };
+  constexpr int kBeta = 8, kRatio = 2;
+  std::vector<std::array<int, 3>> moves;
+  for (int a = -kRatio; a <= kRatio; ++a)
+    for (int b = -kBeta; b <= kBeta; ++b)
+      for (int s = -kRatio; s <= kRatio; ++s) moves.push_back({a, b, s});
+  std::stable_sort(moves.begin(), moves.end(), [](const auto& x, const auto& y) {
+    return std::abs(x[0]) + std::abs(x[1]) + std::abs(x[2]) < std::abs(y[0]) + std::abs(y[1]) + std::abs(y[2]);
+  });
+  for (const auto& mv : moves) {
+    const ResidualChain ch{step(rc, mv[0]), step(beta0, mv[1]), step(rr, mv[2])};
+    if (chain_agrees(ch, zc, table)) return ch;
+  }
+  return std::nullopt;
 }
 
 struct QuantOperands {
@@ -158,6 +252,14 @@ class QMatKernel : public OpKernel {
   bool act_reorder_ = false;
   dnnl::memory::desc user_src_md_, user_dst_md_;
   dnnl::reorder src_reorder_, dst_reorder_;
+  // Folded residual add: the residual tensor, placed in the destination before the
+  // primitive runs (nothing to do when the output aliases it).
+  int r_ = -1;
+  dnnl::reorder res_reorder_;  // with act_reorder_: residual (plain) → NHWC destination
+  // No exact post-op constants: the primitive writes c to a per-instance buffer and
+  // table_[c * 256 + r] gives y.
+  bool table_add_ = false;
+  std::vector<uint8_t> table_;
 
   std::string describe() const override { return "onednn " + impl_ + notes_; }
   size_t scratchpad_bytes() const override { return scratch_; }
@@ -200,14 +302,29 @@ class QMatBound : public BoundOp {
   Exec exec, reorder_exec;
   std::vector<uint8_t> weights;  // per-instance reordered weights (not prepacked)
   std::vector<uint8_t> src_tmp, dst_tmp;
-  Exec src_exec, dst_exec;
+  Exec src_exec, dst_exec, res_exec;
   int32_t zx = 0;
+  const void* res_from = nullptr;  // residual bytes to copy into the output first
+  void* res_to = nullptr;
+  size_t res_bytes = 0;
+  std::vector<uint8_t> cbuf;       // table_add_: the conv result c
+  const uint8_t* res = nullptr;
+  uint8_t* out = nullptr;
 
   Status run() override {
     if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(src_exec.run(k->src_reorder_, *stream));
+    if (k->r_ >= 0 && !k->table_add_ && k->act_reorder_) EDGEQ_RETURN_IF_ERROR(res_exec.run(k->res_reorder_, *stream));
+    else if (res_from != nullptr) std::memcpy(res_to, res_from, res_bytes);
     if (k->reorder_per_frame_) EDGEQ_RETURN_IF_ERROR(reorder_exec.run(k->weight_reorder_, *stream));
     EDGEQ_RETURN_IF_ERROR(exec.run(k->prim_, *stream));
     if (k->act_reorder_) EDGEQ_RETURN_IF_ERROR(dst_exec.run(k->dst_reorder_, *stream));
+    if (k->table_add_) {
+      const uint8_t* t = k->table_.data();
+      const uint8_t* c = cbuf.data();
+      const int64_t n = static_cast<int64_t>(cbuf.size());
+#pragma omp parallel for schedule(static) if (n >= (int64_t{1} << 16))
+      for (int64_t i = 0; i < n; ++i) out[i] = t[static_cast<size_t>(c[i]) * 256 + res[i]];
+    }
     return {};
   }
 };
@@ -218,6 +335,14 @@ StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) cons
   b->stream = &ctx.stream;
   b->zx = zx_;
   const dnnl::engine& eng = ctx.engine;
+  // Where the primitive's result goes: the output, or c's buffer for the table add.
+  void* y_ptr = ctx.ptr(y_);
+  if (r_ >= 0 && table_add_) {
+    b->cbuf.resize(static_cast<size_t>(ctx.program.tensors[static_cast<size_t>(y_)].nbytes()));
+    b->res = static_cast<const uint8_t*>(ctx.ptr(r_));
+    b->out = static_cast<uint8_t*>(ctx.ptr(y_));
+    y_ptr = b->cbuf.data();
+  }
   if (act_reorder_) {
     b->src_tmp.resize(src_md_.get_size());
     b->dst_tmp.resize(dst_md_.get_size());
@@ -225,12 +350,21 @@ StatusOr<std::unique_ptr<BoundOp>> QMatKernel::bind(const BindContext& ctx) cons
     b->src_exec.add(DNNL_ARG_FROM, dnnl::memory(user_src_md_, eng, ctx.ptr(x_)));
     b->src_exec.add(DNNL_ARG_TO, src);
     b->dst_exec.add(DNNL_ARG_FROM, dst);
-    b->dst_exec.add(DNNL_ARG_TO, dnnl::memory(user_dst_md_, eng, ctx.ptr(y_)));
+    b->dst_exec.add(DNNL_ARG_TO, dnnl::memory(user_dst_md_, eng, y_ptr));
     b->exec.add(DNNL_ARG_SRC, src);
     b->exec.add(DNNL_ARG_DST, dst);
+    if (r_ >= 0 && !table_add_) {
+      b->res_exec.add(DNNL_ARG_FROM, dnnl::memory(user_dst_md_, eng, ctx.ptr(r_)));
+      b->res_exec.add(DNNL_ARG_TO, dst);
+    }
   } else {
+    if (r_ >= 0 && !table_add_ && ctx.ptr(r_) != ctx.ptr(y_)) {
+      b->res_from = ctx.ptr(r_);
+      b->res_to = ctx.ptr(y_);
+      b->res_bytes = static_cast<size_t>(ctx.program.tensors[static_cast<size_t>(y_)].nbytes());
+    }
     b->exec.add(DNNL_ARG_SRC, dnnl::memory(src_md_, eng, ctx.ptr(x_)));
-    b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, ctx.ptr(y_)));
+    b->exec.add(DNNL_ARG_DST, dnnl::memory(dst_md_, eng, y_ptr));
   }
   if (prepacked_) {
     b->exec.add(DNNL_ARG_WEIGHTS, dnnl::memory(wei_md_, eng, const_cast<uint8_t*>(packed_.data())));
@@ -353,8 +487,26 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   EDGEQ_RETURN_IF_ERROR(expect(O == y.shape[1] && C % group == 0 && O % group == 0 && w.shape[1] == C / group,
                                op, "has weights that do not match its input/output channels and group"));
   EDGEQ_ASSIGN_OR_RETURN(QuantOperands q, quant_operands(p, op, O));
-  // Depthwise: edgeq's own kernel (dwconv_op.cc) unless a oneDNN implementation is forced.
-  if (group == C && group == O && ctx.optimize_level >= 2 && !ctx.reference_kernels && ctx.conv_impl.empty()) {
+  const int r = op.inputs.size() > 3 ? op.inputs[3] : -1;
+  kernels::int8::BinaryParams add;  // the folded residual add: a = conv result or residual
+  bool residual_first = false;
+  if (r >= 0) {
+    EDGEQ_RETURN_IF_ERROR(expect(op.inputs.size() == 4, op, "has more inputs than x, w, b and residual"));
+    const format::TensorDesc& rt = p.tensors[static_cast<size_t>(r)];
+    EDGEQ_RETURN_IF_ERROR(expect(rt.dtype == DType::kUInt8 && rt.shape == y.shape && rt.layout == y.layout, op,
+                                 "needs a u8 residual of the output's shape and layout"));
+    EDGEQ_ASSIGN_OR_RETURN(QParam rq, tensor_qparam(p, r, op.name));
+    const QParam cq{op.attrs.get_float("conv_scale", 0.0f), static_cast<int32_t>(op.attrs.get_int("conv_zero_point", -1))};
+    EDGEQ_RETURN_IF_ERROR(expect(cq.scale > 0.0f && cq.zero_point >= 0 && cq.zero_point <= 255, op,
+                                 "has a residual but no valid conv_scale and conv_zero_point"));
+    residual_first = op.attrs.get_int("residual_first", 0) != 0;
+    add = residual_first ? kernels::int8::make_binary_params(rq, cq, q.y) : kernels::int8::make_binary_params(cq, rq, q.y);
+    q.y = cq;  // the conv's requantization targets the conv result's params
+  }
+  if (r >= 0 && ctx.reference_kernels) return make_ref_residual_conv(ctx, op, add, residual_first);
+  // Depthwise: edgeq's own kernel (dwconv_op.cc) unless a oneDNN implementation is forced
+  // (with a folded residual add, oneDNN and its post-ops).
+  if (r < 0 && group == C && group == O && ctx.optimize_level >= 2 && !ctx.reference_kernels && ctx.conv_impl.empty()) {
     EDGEQ_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> dw, make_dwconv(ctx, op));
     if (dw) return dw;
   }
@@ -364,6 +516,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->x_ = op.inputs[0];
   k->y_ = op.outputs[0];
   k->w_ = op.inputs[1];
+  k->r_ = r;
   k->bias_ = q.bias;
   k->use_bias_ = q.has_bias;
   const int64_t rest = w.numel() / O;
@@ -399,9 +552,20 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
                                     dnnl::memory(k->src_md_, ctx.engine, nullptr));
     k->dst_reorder_ = dnnl::reorder(dnnl::memory(k->dst_md_, ctx.engine, nullptr),
                                     dnnl::memory(k->user_dst_md_, ctx.engine, nullptr));
+    if (r >= 0)
+      k->res_reorder_ = dnnl::reorder(dnnl::memory(k->user_dst_md_, ctx.engine, nullptr),
+                                      dnnl::memory(k->dst_md_, ctx.engine, nullptr));
   }
   const dnnl::memory::desc wei_any = plain ? k->plain_wei_md_ : dnnl::memory::desc(wdims, dt::s8, tag::any);
-  const dnnl::primitive_attr attr = requant_attr(m, q.y.zero_point, k->src_zp_attr_);
+  std::optional<ResidualChain> chain;
+  if (r >= 0) {
+    k->table_ = residual_table(add, residual_first);
+    if (!ctx.residual_table) chain = exact_chain(add, residual_first, q.y.zero_point, k->table_);
+    k->table_add_ = !chain.has_value();
+    if (chain) k->table_.clear();
+  }
+  const dnnl::primitive_attr attr = chain ? residual_attr(m, q.y.zero_point, *chain, k->src_zp_attr_)
+                                          : requant_attr(m, q.y.zero_point, k->src_zp_attr_);
   auto desc = k->use_bias_
                   ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
                                                     dnnl::algorithm::convolution_direct, k->src_md_, wei_any,
@@ -442,9 +606,14 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->finish(ctx.engine, pd.weights_desc(), pd.scratchpad_desc(), pd.impl_info_str(), w.data.data(),
             ctx.optimize_level);
   k->notes_ = fold_note + k->notes_ + (k->src_zp_attr_ ? ", src zero point attribute" : "") + tuned_note +
-              (k->act_reorder_ ? ", plain activations reordered per frame" : "");
+              (k->act_reorder_ ? ", plain activations reordered per frame" : "") +
+              (r < 0                 ? ""
+               : k->table_add_       ? ", residual add by table"
+               : p.tensors[static_cast<size_t>(r)].arena_offset == y.arena_offset ? ", residual add in place"
+                                                                                 : ", residual add on a copy");
   // Few input channels (the stem): the VNNI kernel of stemconv_op.cc when it is faster.
-  return with_stem_conv(ctx, op, std::unique_ptr<OpKernel>(std::move(k)));
+  if (r < 0) return with_stem_conv(ctx, op, std::unique_ptr<OpKernel>(std::move(k)));
+  return std::unique_ptr<OpKernel>(std::move(k));
 }
 
 StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const format::Op& op) {

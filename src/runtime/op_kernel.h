@@ -28,6 +28,7 @@ struct BuildContext {
   int optimize_level = 3;
   bool reference_kernels = false;  // ExecutableOptions::reference_kernels
   std::string conv_impl;           // ExecutableOptions::conv_impl
+  bool residual_table = false;     // ExecutableOptions::residual_table
 };
 
 // What an op needs to bind to one instance.

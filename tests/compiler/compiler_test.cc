@@ -3,11 +3,13 @@
 // layouts per optimization level and the memory plan.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "compiler/compiler.h"
 #include "exec/interpreter.h"
+#include "format/bin.h"
 #include "kernels/int8/qops.h"
 #include "quant/quantize.h"
 #include "tests/compiler/program_check.h"
@@ -168,17 +170,40 @@ TEST(Compile, ResidualAddReadsTheU8TensorsDirectly) {
   g.outputs = {"y"};
   g.values["c"] = g.values["a"] = g.values["y"] = fvalue({1, 4, 6, 6});
   ir::Graph q = quantized(g);
-  format::Program p = compiled(q, 3, true);
+  // O1 keeps the add an op of its own.
+  format::Program p = compiled(q, 1, true);
   EXPECT_EQ(op_types(p), (std::vector<std::string>{"QConv", "QAdd"}));
   const format::Op& add = p.ops[1];
   EXPECT_EQ(add.inputs[0], p.ops[0].outputs[0]);
   EXPECT_EQ(add.inputs[1], p.inputs[0].tensor);
   EXPECT_EQ(tensor(p, add.outputs[0]).quant->scale, params_of(q, q_output(q, "y_QuantizeLinear_Input")).scale);
+  const auto conv_params = tensor(p, p.ops[0].outputs[0]).quant;
   // The Q→DQ pair between conv and add is gone: its nodes are reported as elided.
   const nlohmann::json r = subgraphs_json(q, p);
   int elided = 0;
   for (const auto& n : r["nodes"]) elided += n["fate"] == "elided";
   EXPECT_EQ(elided, 2);
+
+  // O3 folds the add into the conv: residual x (a model input, so not overwritten), the
+  // conv result's params as attributes, both source nodes, the same report.
+  format::Program f = compiled(q, 3, true);
+  EXPECT_EQ(op_types(f), (std::vector<std::string>{"QConv"}));
+  const format::Op& conv = f.ops[0];
+  ASSERT_EQ(conv.inputs.size(), 4u);
+  EXPECT_EQ(conv.inputs[3], f.inputs[0].tensor);
+  EXPECT_EQ(conv.outputs[0], f.outputs[0].tensor);
+  EXPECT_NE(tensor(f, conv.outputs[0]).arena_offset, tensor(f, conv.inputs[3]).arena_offset);
+  EXPECT_EQ(conv.attrs.get_float("conv_scale"), conv_params->scale[0]);
+  EXPECT_EQ(conv.attrs.get_int("conv_zero_point", -1), conv_params->zero_point[0]);
+  EXPECT_EQ(conv.attrs.get_int("residual_first", -1), 0);
+  EXPECT_NE(std::find(conv.source_nodes.begin(), conv.source_nodes.end(), "conv"), conv.source_nodes.end());
+  EXPECT_NE(std::find(conv.source_nodes.begin(), conv.source_nodes.end(), "add"), conv.source_nodes.end());
+  EXPECT_TRUE(format::validate(f).ok()) << format::validate(f).message();
+  const nlohmann::json rf = subgraphs_json(q, f);
+  int elided_f = 0;
+  for (const auto& n : rf["nodes"]) elided_f += n["fate"] == "elided";
+  EXPECT_EQ(elided_f, 2);
+  EXPECT_EQ(rf["nodes"].size(), r["nodes"].size());
 }
 
 ir::Graph gemm_graph(const std::string& op, bool trans_b) {

@@ -109,6 +109,13 @@ inline void check_memory_plan(const format::Program& p) {
   std::set<std::pair<size_t, size_t>> aliases;
   for (const auto& op : p.ops)
     if (op.attrs.get_int("alias", 0)) aliases.insert({static_cast<size_t>(op.inputs[0]), static_cast<size_t>(op.outputs[0])});
+  // A QConv with a folded residual add may write over its residual (input 3) when the
+  // residual dies there (a residual read later stays an overlap).
+  for (int i = 0; i < n; ++i) {
+    const auto& op = p.ops[static_cast<size_t>(i)];
+    if (op.type == "QConv" && op.inputs.size() > 3 && op.inputs[3] >= 0 && last[static_cast<size_t>(op.inputs[3])] == i)
+      aliases.insert({static_cast<size_t>(op.inputs[3]), static_cast<size_t>(op.outputs[0])});
+  }
   std::vector<size_t> live;
   for (size_t t = 0; t < nt; ++t) {
     const auto& td = p.tensors[t];

@@ -127,6 +127,16 @@ class ProgramEval {
       for (const char* k : {"strides", "pads", "dilations", "kernel_shape"}) a.set(k, op.attrs.get_ints(k));
       a.set("group", op.attrs.get_int("group", 1));
       EDGEQ_ASSIGN_OR_RETURN(Tensor y, kernel("Conv", a, {&x, &w, b ? &*b : nullptr}));
+      if (op.inputs.size() > 3 && op.inputs[3] >= 0) {
+        // Folded residual add: the conv result at its own params, then Add.
+        format::TensorDesc cd = tensor(op.outputs[0]);
+        cd.quant->scale = {op.attrs.get_float("conv_scale")};
+        cd.quant->zero_point = {static_cast<int32_t>(op.attrs.get_int("conv_zero_point"))};
+        Tensor c = dequantize(quantize(y, param(cd)), cd), r = deq(3);
+        const bool r_first = op.attrs.get_int("residual_first", 0) != 0;
+        EDGEQ_ASSIGN_OR_RETURN(Tensor sum, kernel("Add", {}, {r_first ? &r : &c, r_first ? &c : &r}));
+        y = sum;
+      }
       out_q(y);
     } else if (t == "QGemm") {
       Tensor x = deq(0), w = deq(1);

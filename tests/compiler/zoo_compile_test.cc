@@ -174,6 +174,33 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
   EXPECT_EQ(p3->inputs[0].removed_ops, std::vector<std::string>{"QuantizeLinear"});
   EXPECT_EQ(p3->inputs[0].source_name, q->inputs[0]);
 
+  // O2+ folds residual QAdds into the QConv that feeds them (compiler/fuse.cc): ResNet-50
+  // has 16 bottleneck blocks, each ending in conv + add; O0 keeps every QAdd.
+  auto residual_convs = [](const format::Program& p) {
+    int n = 0;
+    for (const auto& op : p.ops) n += op.type == "QConv" && op.inputs.size() > 3 && op.inputs[3] >= 0;
+    return n;
+  };
+  EXPECT_EQ(residual_convs(*p0), 0);
+  if (GetParam().model == "resnet50") {
+    EXPECT_EQ(residual_convs(*p3), 16);
+    for (const auto& op : p3->ops) EXPECT_NE(op.type, "QAdd") << op.name;
+    format::CompileOptions o1 = o3;
+    o1.optimize_level = 1;
+    auto p1 = compile(*q, o1);
+    ASSERT_TRUE(p1.ok()) << p1.status().to_string();
+    EXPECT_EQ(residual_convs(*p1), 0);
+    format::CompileOptions o2 = o3;
+    o2.optimize_level = 2;
+    auto p2 = compile(*q, o2);
+    ASSERT_TRUE(p2.ok()) << p2.status().to_string();
+    EXPECT_EQ(residual_convs(*p2), 16);
+    // A fused op keeps the source nodes of both ops.
+    for (const auto& op : p3->ops)
+      if (op.type == "QConv" && op.inputs.size() > 3) EXPECT_GE(op.source_nodes.size(), 2u) << op.name;
+  }
+  std::cout << "[zoo] " << GetParam().stem() << " residual convs at O3: " << residual_convs(*p3) << "\n";
+
   std::cout << "[zoo] " << GetParam().stem() << " O0: " << summary_line(s0) << "\n"
             << "[zoo] " << GetParam().stem() << " O3: " << summary_line(s3) << "\n";
   RecordProperty("arena_o0", std::to_string(s0.arena_bytes));

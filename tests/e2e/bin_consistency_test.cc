@@ -115,7 +115,7 @@ TEST_P(BinConsistency, RuntimeEqualsInt8Simulation) {
 
   std::mt19937 rng(2024);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  int64_t total = 0, within = 0;
+  int64_t total = 0, within = 0, identical = 0;
   for (int k = 0; k < kInputs; ++k) {
     const format::TensorDesc& in_desc = p.tensors[p.inputs[0].tensor];
     Tensor x(DType::kFloat32, in_desc.shape);
@@ -138,14 +138,16 @@ TEST_P(BinConsistency, RuntimeEqualsInt8Simulation) {
       for (size_t i = 0; i < got.size(); ++i) {
         ++total;
         if (std::fabs(got[i] - want[i]) <= step * 1.0001f + 1e-6f) ++within;
+        if (got[i] == want[i]) ++identical;
       }
       auto argmax = [](const float* v, size_t n) { return std::max_element(v, v + n) - v; };
       EXPECT_EQ(argmax(got.data(), got.size()), argmax(want, got.size())) << model << " input " << k;
     }
   }
   const double frac = static_cast<double>(within) / static_cast<double>(total);
-  std::printf("%s: %.5f%% of %lld output elements within one quantization step\n", model.c_str(), 100.0 * frac,
-              static_cast<long long>(total));
+  std::printf("%s: %.5f%% of %lld output elements within one quantization step, %.5f%% identical\n", model.c_str(),
+              100.0 * frac, static_cast<long long>(total),
+              100.0 * static_cast<double>(identical) / static_cast<double>(total));
   EXPECT_GE(frac, 0.999) << model;
 }
 

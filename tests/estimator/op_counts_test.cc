@@ -139,6 +139,29 @@ TEST(OpCounts, ReshapeInPlaceMovesNothing) {
   EXPECT_EQ(c.output_bytes, 256);
 }
 
+// A QConv with a folded residual add reads the residual too; when its output does not
+// take the residual's bytes the runtime copies the residual first (one more read, write).
+TEST(OpCounts, ResidualConvReadsTheResidual) {
+  ProgramBuilder b;
+  int32_t x = b.act({1, 64, 14, 14});
+  int32_t r = b.act({1, 64, 14, 14});
+  int32_t w = b.constant({64, 64, 1, 1}, DType::kInt8);
+  int32_t in_place = b.act({1, 64, 14, 14}, DType::kUInt8, /*alias=*/r);
+  b.op("QConv", {x, w, -1, r}, {in_place});
+  int32_t r2 = b.act({1, 64, 14, 14});
+  int32_t copy = b.act({1, 64, 14, 14});
+  b.op("QConv", {x, w, -1, r2}, {copy});
+  const int64_t t = 64 * 14 * 14;
+  OpCounts a = count_op(b.program(), 0, Placement::kAccelerator);
+  EXPECT_EQ(a.kind, OpKind::kConv);
+  EXPECT_EQ(a.macs, t * 64);
+  EXPECT_EQ(a.activation_bytes, 2 * t);  // x and the residual
+  EXPECT_EQ(a.output_bytes, t);
+  OpCounts c = count_op(b.program(), 1, Placement::kAccelerator);
+  EXPECT_EQ(c.activation_bytes, 3 * t);
+  EXPECT_EQ(c.output_bytes, 2 * t);
+}
+
 TEST(OpCounts, CpuKinds) {
   ProgramBuilder b;
   int32_t x = b.act({1, 10}, DType::kFloat32);

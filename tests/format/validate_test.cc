@@ -134,6 +134,34 @@ TEST(Validate, OpsAndOptions) {
   expect_invalid([](Program& p) { p.options.core_num = 0; }, "The core number is 0");
 }
 
+// A QConv with a folded residual add: input 3 like the output, the conv result's params.
+TEST(Validate, ResidualConv) {
+  auto with_residual = [](Program& p) {
+    TensorDesc r = p.tensors[3];
+    r.name = "r";
+    r.arena_offset = 192;
+    p.tensors.push_back(r);
+    p.ops[0].inputs.push_back(5);
+    p.ops[0].attrs.set("conv_scale", 0.05f);
+    p.ops[0].attrs.set("conv_zero_point", int64_t{7});
+  };
+  Program ok = test::full_program();
+  with_residual(ok);
+  EXPECT_TRUE(validate(ok).ok()) << validate(ok).message();
+  ok.tensors[5].arena_offset = ok.tensors[3].arena_offset;  // in place
+  EXPECT_TRUE(validate(ok).ok()) << validate(ok).message();
+  expect_invalid([&](Program& p) { with_residual(p); p.ops[0].inputs.push_back(5); },
+                 "Op 0 'conv' (QConv) has 5 inputs; a QConv with a residual has x, w, b (or -1), residual and one output");
+  expect_invalid([&](Program& p) { with_residual(p); p.tensors[5].shape = {1, 2, 2, 8}; },
+                 "has residual 'r' (u8[1,2,2,8]");
+  expect_invalid([&](Program& p) { with_residual(p); p.tensors[5].layout = Layout::kPlain; }, "has residual 'r'");
+  expect_invalid([&](Program& p) { with_residual(p); p.ops[0].inputs[3] = 1; }, "has residual 'conv.weight'");
+  expect_invalid([&](Program& p) { with_residual(p); p.ops[0].attrs.erase("conv_scale"); },
+                 "has a residual but no valid conv_scale");
+  expect_invalid([&](Program& p) { with_residual(p); p.ops[0].attrs.set("conv_zero_point", int64_t{256}); },
+                 "no valid conv_scale (> 0) and conv_zero_point (0..255)");
+}
+
 TEST(Validate, OptionalInputsAndScalars) {
   Program p = test::full_program();
   p.ops[0].inputs[2] = -1;  // bias absent
