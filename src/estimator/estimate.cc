@@ -23,7 +23,7 @@ Bandwidth bandwidth_for(const TargetProfile& p, int core_num, int frames) {
   return b;
 }
 
-void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, OpEstimate& e) {
+void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, double cold_s, OpEstimate& e) {
   const OpCounts& c = e.counts;
   bool cpu = is_cpu_kind(c.kind);
   // Accelerator ops split each layer over the compiled cores; CPU ops run on one.
@@ -38,17 +38,19 @@ void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, OpEstima
   e.compute_s = c.work / (peak * e.efficiency);
   e.from_ddr = bytes > p.core.l2_cache_bytes * cores;
   e.memory_s = bytes / (e.from_ddr ? bw.ddr : bw.cache);
-  e.overhead_s = cpu ? p.cpu_op_overhead_s : p.accelerator_op_overhead_s;
+  e.overhead_s = (cpu ? p.cpu_op_overhead_s : p.accelerator_op_overhead_s) + (c.in_place ? 0.0 : cold_s);
   e.time_s = std::max(e.compute_s, e.memory_s) + e.overhead_s;
   if (e.overhead_s > std::max(e.compute_s, e.memory_s)) e.bound = Bound::kOverhead;
   else e.bound = e.compute_s >= e.memory_s ? Bound::kCompute : Bound::kMemory;
 }
 
-// Σ op times + switch overheads + frame overhead, with `bw`; fills the per-op fields.
-double frame_time(const TargetProfile& p, int core_num, const Bandwidth& bw, Estimate& e) {
+// Σ op times + switch overheads + frame overhead, with `bw` and `frames` frames sharing
+// the last-level cache; fills the per-op fields.
+double frame_time(const TargetProfile& p, int core_num, const Bandwidth& bw, double footprint, Estimate& e) {
   double t = p.frame_overhead_s;
+  const double cold_s = p.cold_op_overhead_at(footprint);
   for (OpEstimate& op : e.ops) {
-    cost_op(p, core_num, bw, op);
+    cost_op(p, core_num, bw, cold_s, op);
     t += op.time_s;
   }
   for (size_t s = 1; s < e.segments.size(); ++s)
@@ -83,6 +85,15 @@ std::vector<int> Estimate::costliest(size_t n) const {
   std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return ops[a].time_s > ops[b].time_s; });
   if (idx.size() > n) idx.resize(n);
   return idx;
+}
+
+double frame_footprint_bytes(const format::Program& program, int frames) {
+  double bytes = static_cast<double>(program.arena_bytes) * std::max(frames, 1);
+  for (const format::TensorDesc& t : program.tensors)
+    if (t.is_constant) bytes += static_cast<double>(t.nbytes());
+  for (size_t i = 0; i < program.ops.size(); ++i)
+    if (!count_op(program, static_cast<int>(i), format::Placement::kAccelerator).in_place) bytes += kCodeBytesPerOp;
+  return bytes;
 }
 
 StatusOr<Estimate> estimate(const format::Program& program, const TargetProfile& profile) {
@@ -132,8 +143,10 @@ StatusOr<Estimate> estimate(const format::Program& program, const TargetProfile&
 
   // All cores busy first (shared DDR split among the frames in flight), then one frame
   // alone: the per-op fields keep the single-frame numbers.
-  e.busy_latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight), e);
-  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), e);
+  // Frames in flight share the weights and the kernel code; each has its own arena.
+  e.busy_latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight),
+                                frame_footprint_bytes(program, e.frames_in_flight), e);
+  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), frame_footprint_bytes(program, 1), e);
   e.fps = e.busy_latency_s > 0 ? e.frames_in_flight / e.busy_latency_s : 0;
 
   for (const OpEstimate& op : e.ops) {

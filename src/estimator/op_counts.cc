@@ -83,7 +83,8 @@ OpKind classify_op(const format::Program& p, const format::Op& op, format::Place
     return depthwise ? OpKind::kConvDepthwise : OpKind::kConv;
   }
   if (t == "QGemm") return OpKind::kGemm;
-  if (one_of(t, {"QAdd", "QMul"})) return OpKind::kElementwise;
+  if (t == "QAdd") return OpKind::kElementwise;
+  if (t == "QMul") return OpKind::kMul;
   if (t == "QLut") return OpKind::kLut;
   if (t == "QGlobalAveragePool") return OpKind::kGlobalPool;
   if (t == "QAveragePool") return OpKind::kPool;

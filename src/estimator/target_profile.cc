@@ -17,7 +17,7 @@ using nlohmann::json;
 constexpr std::array<OpKind, kNumOpKinds> kAllKinds = {
     OpKind::kConv,         OpKind::kConvDepthwise, OpKind::kGemm,      OpKind::kElementwise,
     OpKind::kPool,         OpKind::kResize,        OpKind::kDataMovement, OpKind::kQuantize,
-    OpKind::kLut,          OpKind::kGlobalPool,    OpKind::kCopy,
+    OpKind::kLut,          OpKind::kGlobalPool,    OpKind::kCopy,      OpKind::kMul,
     OpKind::kCpuMatmul,    OpKind::kCpuElementwise, OpKind::kCpuDataMovement,
 };
 
@@ -46,6 +46,7 @@ constexpr const char* kBuiltinHost = R"json({
     "segment_switch_s": 2e-6,
     "frame_s": 1e-6
   },
+  "cold_op_overhead": [[1048576, 0], [4194304, 1e-6], [16777216, 3e-6]],
   "efficiency": {
     "conv":              {"axis": "macs_per_byte", "points": [[4, 0.3], [8, 0.5], [32, 0.8], [128, 0.9]]},
     "conv_depthwise":    {"axis": "macs_per_byte", "points": [[2, 0.05], [4.5, 0.1], [16, 0.2]]},
@@ -58,6 +59,7 @@ constexpr const char* kBuiltinHost = R"json({
     "lut":               {"axis": "elements", "points": [[1024, 0.1], [262144, 0.5]]},
     "global_pool":       {"axis": "elements", "points": [[64, 0.01], [1024, 0.03]]},
     "copy":              {"axis": "elements", "points": [[1024, 0.02], [262144, 0.05]]},
+    "mul":               {"axis": "elements", "points": [[1024, 0.02], [262144, 0.025]]},
     "cpu_matmul":        {"axis": "macs_per_byte", "points": [[8, 0.6], [32, 0.3]]},
     "cpu_elementwise":   {"axis": "elements", "points": [[1024, 0.22], [262144, 0.2], [1048576, 0.055]]},
     "cpu_data_movement": {"axis": "elements", "points": [[16384, 1.0], [262144, 0.33], [1048576, 0.08]]}
@@ -167,6 +169,7 @@ std::string_view op_kind_name(OpKind kind) {
     case OpKind::kLut: return "lut";
     case OpKind::kGlobalPool: return "global_pool";
     case OpKind::kCopy: return "copy";
+    case OpKind::kMul: return "mul";
     case OpKind::kCpuMatmul: return "cpu_matmul";
     case OpKind::kCpuElementwise: return "cpu_elementwise";
     case OpKind::kCpuDataMovement: return "cpu_data_movement";
@@ -181,6 +184,7 @@ OpKind fallback_kind(OpKind kind) {
     case OpKind::kLut: return OpKind::kElementwise;
     case OpKind::kGlobalPool: return OpKind::kPool;
     case OpKind::kCopy: return OpKind::kDataMovement;
+    case OpKind::kMul: return OpKind::kElementwise;
     default: return kind;
   }
 }
@@ -209,6 +213,14 @@ double EfficiencyCurve::at(double x) const {
   return points.back().second;
 }
 
+double TargetProfile::cold_op_overhead_at(double footprint_bytes) const {
+  if (cold_op_overhead.empty()) return 0.0;
+  // The same log-linear, clamped interpolation as the efficiency curves.
+  EfficiencyCurve c{CurveAxis::kElements, cold_op_overhead};
+  if (!(footprint_bytes > 0)) return cold_op_overhead.front().second;
+  return c.at(footprint_bytes);
+}
+
 double TargetProfile::efficiency_for(OpKind kind, double macs_per_byte, double channels,
                                      double elements) const {
   const EfficiencyCurve& c = efficiency[static_cast<int>(kind)];
@@ -228,7 +240,7 @@ StatusOr<TargetProfile> parse_profile(std::string_view json_text, const std::str
   EDGEQ_RETURN_IF_ERROR(check_known_keys(r, doc, "",
       {"format", "version", "name", "description", "core_count", "core",
        "shared_memory_bandwidth_bytes_per_s", "multi_core_efficiency", "overheads",
-       "efficiency", "calibration"}));
+       "efficiency", "calibration", "cold_op_overhead"}));
   EDGEQ_ASSIGN_OR_RETURN(std::string format, r.string(doc, "", "format"));
   if (format != "edgeq-target-profile") return r.error("format", "must be \"edgeq-target-profile\", got \"" + format + "\"");
   EDGEQ_ASSIGN_OR_RETURN(double version, r.number(doc, "", "version", true));
@@ -276,6 +288,22 @@ StatusOr<TargetProfile> parse_profile(std::string_view json_text, const std::str
     EDGEQ_ASSIGN_OR_RETURN(p.efficiency[static_cast<int>(k)], parse_curve(r, *c, "efficiency." + key));
   }
   if (auto cal = doc.find("calibration"); cal != doc.end()) p.calibration_json = cal->dump();
+  if (auto cold = doc.find("cold_op_overhead"); cold != doc.end()) {
+    // Optional (profiles written before it existed have none): [[footprint_bytes, s], …].
+    if (!cold->is_array()) return r.error("cold_op_overhead", std::string("must be an array, got ") + cold->type_name());
+    for (size_t i = 0; i < cold->size(); ++i) {
+      const json& pt = (*cold)[i];
+      std::string field = "cold_op_overhead[" + std::to_string(i) + "]";
+      if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
+        return r.error(field, "must be a pair of numbers [footprint_bytes, seconds]");
+      double x = pt[0].get<double>(), t = pt[1].get<double>();
+      if (!std::isfinite(x) || x <= 0) return r.error(field, "must have a footprint > 0, got " + Reader::format_number(x));
+      if (!std::isfinite(t) || t < 0) return r.error(field, "must not have a negative time, got " + Reader::format_number(t));
+      if (!p.cold_op_overhead.empty() && x <= p.cold_op_overhead.back().first)
+        return r.error(field, "must have a footprint larger than the previous point's");
+      p.cold_op_overhead.emplace_back(x, t);
+    }
+  }
   for (const auto& [k, v] : eff->items()) {
     bool known = std::any_of(kAllKinds.begin(), kAllKinds.end(), [&](OpKind kind) { return op_kind_name(kind) == k; });
     if (!known) return r.error("efficiency." + k, "is not a known op kind (a misspelling?)");
@@ -320,6 +348,11 @@ std::string profile_to_json(const TargetProfile& p) {
         {"frame_s", p.frame_overhead_s}}},
       {"efficiency", eff},
   };
+  if (!p.cold_op_overhead.empty()) {
+    json pts = json::array();
+    for (auto [x, t] : p.cold_op_overhead) pts.push_back({x, t});
+    doc["cold_op_overhead"] = pts;
+  }
   if (!p.calibration_json.empty()) {
     json cal = json::parse(p.calibration_json, nullptr, /*allow_exceptions=*/false);
     if (!cal.is_discarded()) doc["calibration"] = cal;

@@ -23,7 +23,7 @@ enum class OpKind {
   kConv,            // QConv, dense (group 1 or grouped with > 1 input channel per group)
   kConvDepthwise,   // QConv with one input channel per group
   kGemm,            // QGemm
-  kElementwise,     // QAdd, QMul
+  kElementwise,     // QAdd
   kPool,            // QAveragePool, MaxPool (window pools)
   kResize,          // QResize
   kDataMovement,    // Reorder, Transpose and the other u8 data movement (layout changes)
@@ -31,14 +31,15 @@ enum class OpKind {
   kLut,             // QLut (one table lookup per element)
   kGlobalPool,      // QGlobalAveragePool
   kCopy,            // QConcat, ChannelShuffle, u8 Slice, Split, Pad, Concat: contiguous copies
+  kMul,             // QMul (same shape, or by channel as in squeeze-and-excitation blocks)
   kCpuMatmul,       // CPU Conv, ConvTranspose, Gemm, MatMul (fp32)
   kCpuElementwise,  // any other CPU op that computes
   kCpuDataMovement, // CPU Reshape, Transpose, Slice, Concat, Gather, …
 };
-inline constexpr int kNumOpKinds = 14;
+inline constexpr int kNumOpKinds = 15;
 // The kinds a profile may leave out (profiles written before they existed): each then
 // uses the curve of the kind named here — lut → elementwise, global_pool → pool,
-// copy → data_movement. Returns `kind` itself for the required kinds.
+// copy → data_movement, mul → elementwise. Returns `kind` itself for the required kinds.
 OpKind fallback_kind(OpKind kind);
 // CPU kinds run at the fp32 peak, the others at the int8 peak.
 inline bool is_cpu_kind(OpKind k) { return k >= OpKind::kCpuMatmul; }
@@ -80,6 +81,13 @@ struct TargetProfile {
   double cpu_op_overhead_s = 0;          // fixed cost of one CPU op
   double segment_switch_overhead_s = 0;  // each change of placement between segments
   double frame_overhead_s = 0;           // fixed cost of one frame (submit, sync)
+  // Extra cost of every op when a frame touches more bytes than the caches keep between
+  // one run of the op and the next: its code, weights and bookkeeping come from farther
+  // away. (footprint bytes, seconds) points, x increasing, linear in log2(footprint) and
+  // flat beyond the ends; the footprint is the model's constants plus its arena, times the
+  // frames in flight (they share the last-level cache). Empty: no such cost.
+  std::vector<std::pair<double, double>> cold_op_overhead;
+  double cold_op_overhead_at(double footprint_bytes) const;
   std::array<EfficiencyCurve, kNumOpKinds> efficiency;
   // Optional: the measurements a calibration fitted (JSON text, kept as written).
   std::string calibration_json;

@@ -84,6 +84,33 @@ TEST(CostModel, OverheadsAndSegmentSwitches) {
 
 // Bigger layers never get cheaper, with the built-in host curves (efficiency rises with
 // MACs per byte, but slower than the MACs do).
+// The cold-op overhead: every op that does work pays it, at the footprint of the frames in
+// flight (shared constants and code, one arena each); a view pays nothing.
+TEST(CostModel, ColdOpOverheadFollowsTheFootprint) {
+  ProgramBuilder b;
+  int32_t x = b.act({1, 16, 8, 8});
+  b.input(x);
+  int32_t y = b.qconv(x, 16, 3);
+  int32_t z = b.qconv(y, 16, 3);
+  b.output(z);
+  const Program& p = b.program();
+  TargetProfile warm = flat_profile();
+  Estimate base = must_estimate(p, warm);
+  const double fp = edgeq::estimator::frame_footprint_bytes(p);
+  EXPECT_GT(fp, 2 * edgeq::estimator::kCodeBytesPerOp);
+  EXPECT_GT(edgeq::estimator::frame_footprint_bytes(p, 2), fp);
+
+  TargetProfile cold = warm;
+  cold.cold_op_overhead = {{fp / 2, 1e-6}, {fp * 2, 5e-6}};  // log-linear: 3 µs at fp
+  Estimate e = must_estimate(p, cold);
+  ASSERT_EQ(e.ops.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(e.ops[i].overhead_s - base.ops[i].overhead_s, 3e-6, 1e-12);
+  EXPECT_NEAR(e.latency_s - base.latency_s, 6e-6, 1e-12);
+  // Below the first point and beyond the last: flat.
+  cold.cold_op_overhead = {{fp * 4, 2e-6}, {fp * 8, 9e-6}};
+  EXPECT_NEAR(must_estimate(p, cold).latency_s - base.latency_s, 4e-6, 1e-12);
+}
+
 TEST(CostModel, MonotonicInMacs) {
   TargetProfile host = edgeq::estimator::builtin_host_profile();
   double prev = 0;

@@ -98,6 +98,25 @@ TEST(TargetProfile, NewerKindsFallBackWhenAbsent) {
   EXPECT_TRUE(again["efficiency"].contains("global_pool"));
 }
 
+TEST(TargetProfile, ColdOpOverheadIsOptionalAndChecked) {
+  json doc = builtin_json();
+  ASSERT_TRUE(doc.contains("cold_op_overhead"));
+  doc["cold_op_overhead"] = json::array({json::array({1048576, 0.0}), json::array({8388608, 4e-6})});
+  auto p = parse_profile(doc.dump(), "t.json");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_DOUBLE_EQ(p->cold_op_overhead_at(1e5), 0.0);
+  EXPECT_NEAR(p->cold_op_overhead_at(2 * 1048576.0), 4e-6 / 3, 1e-12);
+  EXPECT_DOUBLE_EQ(p->cold_op_overhead_at(1e9), 4e-6);
+  doc.erase("cold_op_overhead");
+  p = parse_profile(doc.dump(), "t.json");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_DOUBLE_EQ(p->cold_op_overhead_at(1e9), 0.0);
+  doc["cold_op_overhead"] = json::array({json::array({1048576, -1e-6})});
+  expect_one_sentence(error_of(doc), "cold_op_overhead[0] must not have a negative time");
+  doc["cold_op_overhead"] = json::array({json::array({2, 0.0}), json::array({1, 0.0})});
+  expect_one_sentence(error_of(doc), "cold_op_overhead[1] must have a footprint larger");
+}
+
 TEST(TargetProfile, BadValuesAreNamed) {
   json doc = builtin_json();
   doc["core"]["memory_bandwidth_bytes_per_s"] = -1;

@@ -16,9 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "estimator/estimate.h"
 #include "estimator/op_counts.h"
 #include "format/program.h"
 #include "runtime/executable.h"
+#include "runtime/scheduler.h"
 
 namespace edgeq::estimator {
 namespace {
@@ -101,6 +103,36 @@ format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_
   return b.finish(x, y);
 }
 
+// `pairs` squeeze-and-excitation-like pairs of one-pixel 1x1 convs (c → r → c), each with
+// weights and a shape of its own (so its own kernel code): many small ops whose code and
+// weights the others push out of the caches, as in a model. pairs == 0: one pair of the
+// widest shape.
+format::Program se_chain_program(int64_t pairs) {
+  Bench b;
+  auto wide = [](int64_t i) { return int64_t{1152} - 16 * (i % 61); };
+  auto narrow = [](int64_t i) { return int64_t{48} - 4 * (i % 7); };
+  int x = b.act({1, wide(0), 1, 1});
+  int first = x;
+  for (int64_t i = 0; i < 2 * std::max<int64_t>(pairs, 1); ++i) {
+    const int64_t c = wide(i / 2), r = narrow(i / 2);
+    const int64_t in = i % 2 ? r : c, out = i % 2 ? wide(i / 2 + 1) : r;
+    format::Quant wq{std::vector<float>(out, 0.004f), std::vector<int32_t>(out, 0), 0};
+    int w = b.constant({out, in, 1, 1}, DType::kInt8, wq);
+    int bias = b.constant({out}, DType::kInt32);
+    int y = b.act({1, out, 1, 1});
+    Attributes a;
+    a.set("strides", std::vector<int64_t>{1, 1});
+    a.set("dilations", std::vector<int64_t>{1, 1});
+    a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+    a.set("group", int64_t{1});
+    a.set("kernel_shape", std::vector<int64_t>{1, 1});
+    b.op("QConv", {x, w, bias}, {y}, a);
+    x = y;
+  }
+  return b.finish(first, x);
+}
+
+
 format::Program gemm_program(int64_t m, int64_t k, int64_t n) {
   Bench b;
   int x = b.act({m, k});
@@ -127,6 +159,7 @@ format::Program unary_program(const std::string& type, int64_t c, int64_t hw, DT
   std::vector<int32_t> in = {x};
   if (type == "QAdd") in.push_back(b.act({1, c, hw, hw}, in_t));
   if (type == "QMul") in.push_back(b.act({1, c, 1, 1}, in_t));  // the SE block's broadcast scale
+  if (type == "QMul same") in.push_back(b.act({1, c, hw, hw}, in_t));  // x · sigmoid(x)
   if (type == "QLut") in.push_back(b.constant({256}, DType::kUInt8));
   if (type == "QConcat") {
     // The second input's params differ from the output's: its bytes go through a table.
@@ -135,7 +168,7 @@ format::Program unary_program(const std::string& type, int64_t c, int64_t hw, DT
   }
   if (type == "Reorder") b.p.tensors[y].layout = Layout::kPlain;
   if (type == "Quantize") b.p.tensors[y].layout = b.p.tensors[x].layout;
-  b.op(type, in, {y}, a, placement);
+  b.op(type == "QMul same" ? "QMul" : type, in, {y}, a, placement);
   return b.finish(x, y);
 }
 
@@ -155,7 +188,7 @@ struct Sample {
   std::string what;
   OpKind kind;
   OpCounts counts;
-  double op_s = 0;     // median op time (runtime profile)
+  double op_s = 0;     // median op time (runtime profile; of all ops of the program)
   double frame_s = 0;  // median Instance::run wall time
 };
 
@@ -297,6 +330,7 @@ std::vector<Case> benchmark_cases(bool quick) {
     cases.push_back({"MaxPool" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp)});
     cases.push_back({"MaxPool 3x3/2" + s, unary_program("MaxPool", 64, hw, DType::kUInt8, DType::kUInt8, acc, mp3)});
     cases.push_back({"QMul by channel" + s, unary_program("QMul", 64, hw, DType::kUInt8, DType::kUInt8)});
+    cases.push_back({"QMul" + s, unary_program("QMul same", 64, hw, DType::kUInt8, DType::kUInt8)});
     cases.push_back({"QLut" + s, unary_program("QLut", 64, hw, DType::kUInt8, DType::kUInt8)});
     cases.push_back({"QConcat" + s, unary_program("QConcat", 64, hw, DType::kUInt8, DType::kUInt8, acc, cat)});
     cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, acc, ro)});
@@ -317,8 +351,12 @@ std::vector<Case> benchmark_cases(bool quick) {
   return cases;
 }
 
-// Peaks and bandwidths: the best throughput any benchmark reached; overheads from the
-// tiniest ops.
+bool one_of_kinds(OpKind k, std::initializer_list<OpKind> kinds) {
+  return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
+}
+
+// Peaks and bandwidths: the best throughput any benchmark reached (the streaming kinds'
+// bytes over their time, in L2 and beyond it); overheads from the tiniest ops.
 Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, const Sample& tiny_cpu, TargetProfile& p) {
   double int8_peak = 0, fp32_peak = 0, ddr_bw = 0, cache_bw = 0;
   p.core.l2_cache_bytes = l2_cache_bytes();
@@ -326,7 +364,7 @@ Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, con
     if (s.op_s <= 0) continue;
     if (s.kind == OpKind::kConv || s.kind == OpKind::kGemm) int8_peak = std::max(int8_peak, s.counts.work / s.op_s);
     if (s.kind == OpKind::kCpuMatmul) fp32_peak = std::max(fp32_peak, s.counts.work / s.op_s);
-    if (s.kind == OpKind::kElementwise || s.kind == OpKind::kDataMovement) {
+    if (one_of_kinds(s.kind, {OpKind::kElementwise, OpKind::kMul, OpKind::kLut, OpKind::kCopy, OpKind::kDataMovement})) {
       double bytes = static_cast<double>(s.counts.bytes());
       double& best = bytes > p.core.l2_cache_bytes ? ddr_bw : cache_bw;
       best = std::max(best, bytes / s.op_s);
@@ -353,6 +391,7 @@ void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
                      KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
                      KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kLut, CurveAxis::kElements},
                      KindAxis{OpKind::kGlobalPool, CurveAxis::kElements}, KindAxis{OpKind::kCopy, CurveAxis::kElements},
+                     KindAxis{OpKind::kMul, CurveAxis::kElements},
                      KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
                      KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements},
                      KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements}}) {
@@ -403,6 +442,54 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   p.shared_memory_bandwidth_bytes_per_s = std::max(shared.ok() ? *shared : 0.0, p.core.memory_bandwidth_bytes_per_s);
 
   fit_curves(samples, p);
+
+  // A frame as edgeq_model_exec and the C API run it goes through the core scheduler: the
+  // hand-over to the core's worker and back is part of the frame overhead.
+  {
+    format::Program tiny = unary_program("QAdd", 8, 1, DType::kUInt8, DType::kUInt8);
+    runtime::SchedulerOptions so;
+    so.num_cores = 1;
+    auto exe = runtime::Executable::create(tiny);
+    auto sched = runtime::Scheduler::create(so);
+    if (exe.ok() && sched.ok()) {
+      auto inst = runtime::Instance::create(*exe);
+      if (inst.ok()) {
+        std::vector<double> wall;
+        for (int r = 0; r < opt.warmup + 10 * opt.runs; ++r) {
+          auto t0 = std::chrono::steady_clock::now();
+          if (!(*sched)->run(1, [&](int) { return (*inst)->run(); }).ok()) break;
+          double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          if (r >= opt.warmup) wall.push_back(s);
+        }
+        if (!wall.empty()) p.frame_overhead_s = std::max(median(wall) - tiny_acc.op_s, p.frame_overhead_s);
+      }
+    }
+  }
+
+  // The cold-op overhead: the time per op of ever longer chains of small convs, less the
+  // time per op of one pair run again and again (warm), against the chain's footprint.
+  omp_set_num_threads(1);
+  StatusOr<Sample> warm = measure(se_chain_program(0), opt);
+  p.cold_op_overhead.clear();
+  std::vector<double> dispatch;  // frame wall time outside the ops, per op
+  if (warm.ok()) {
+    double worst = 0;
+    for (int64_t pairs : opt.quick ? std::vector<int64_t>{4, 40} : std::vector<int64_t>{4, 9, 19, 38, 76, 151}) {
+      format::Program chain = se_chain_program(pairs);
+      StatusOr<Sample> s = measure(chain, opt);
+      if (!s.ok()) continue;
+      const double per_op = s->op_s / static_cast<double>(chain.ops.size()), warm_per_op = warm->op_s / 2.0;
+      // More bytes never make an op cheaper: noise that says so is dropped.
+      worst = std::max(worst, per_op - warm_per_op);
+      const double fp = frame_footprint_bytes(chain);
+      p.cold_op_overhead.emplace_back(fp, worst);
+      dispatch.push_back((s->frame_s - s->op_s) / static_cast<double>(chain.ops.size()));
+      say("  " + std::to_string(chain.ops.size()) + " one-pixel convs, " + std::to_string(fp / (1 << 20)) +
+          " MiB: " + std::to_string(per_op * 1e6) + " us per op (warm " + std::to_string(warm_per_op * 1e6) +
+          "), " + std::to_string(dispatch.back() * 1e6) + " us between ops");
+    }
+  }
+  omp_set_num_threads(saved_threads);
 
   // One layer split over every core: the speed each core keeps.
   if (p.core_count > 1) {
