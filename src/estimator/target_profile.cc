@@ -44,9 +44,9 @@ constexpr const char* kBuiltinHost = R"json({
     "accelerator_op_s": 5e-7,
     "cpu_op_s": 5e-7,
     "segment_switch_s": 2e-6,
-    "frame_s": 1e-6
+    "frame_s": 3e-5
   },
-  "cold_op_overhead": [[1048576, 0], [4194304, 1e-6], [16777216, 3e-6]],
+  "cold_op_overhead": [[4194304, 0], [6815744, 8e-7], [13107200, 5e-6]],
   "efficiency": {
     "conv":              {"axis": "macs_per_byte", "points": [[4, 0.3], [8, 0.5], [32, 0.8], [128, 0.9]]},
     "conv_depthwise":    {"axis": "macs_per_byte", "points": [[2, 0.05], [4.5, 0.1], [16, 0.2]]},
