@@ -496,6 +496,8 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
     format::Program conv = conv_program(128, 128, opt.quick ? 28 : 56, 3, 1);
     omp_set_num_threads(1);
     StatusOr<Sample> one = measure(conv, opt);
+    // The runtime builds a layer's primitives for the program's core_num threads.
+    conv.options.core_num = p.core_count;
     omp_set_num_threads(p.core_count);
     StatusOr<Sample> all = measure(conv, opt);
     omp_set_num_threads(saved_threads);
