@@ -84,8 +84,8 @@ struct TargetProfile {
   // Extra cost of every op when a frame touches more bytes than the caches keep between
   // one run of the op and the next: its code, weights and bookkeeping come from farther
   // away. (footprint bytes, seconds) points, x increasing, linear in log2(footprint) and
-  // flat beyond the ends; the footprint is the model's constants plus its arena, times the
-  // frames in flight (they share the last-level cache). Empty: no such cost.
+  // flat beyond the ends; the footprint is estimator::frame_footprint_bytes (constants,
+  // kernel code, arena). Empty: no such cost.
   std::vector<std::pair<double, double>> cold_op_overhead;
   double cold_op_overhead_at(double footprint_bytes) const;
   std::array<EfficiencyCurve, kNumOpKinds> efficiency;
