@@ -62,6 +62,26 @@ class OpKernel {
   virtual StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const = 0;
 };
 
+// The bound form of a u8 → u8 kernel object with `void run(const uint8_t* x, uint8_t* y)
+// const` (the depthwise and stem convs), reading tensor `x` and writing tensor `y`.
+template <class Conv>
+std::unique_ptr<BoundOp> bind_u8_kernel(const Conv& conv, const BindContext& ctx, int x, int y) {
+  struct Bound : BoundOp {
+    const Conv* conv = nullptr;
+    const uint8_t* x = nullptr;
+    uint8_t* y = nullptr;
+    Status run() override {
+      conv->run(x, y);
+      return {};
+    }
+  };
+  auto b = std::make_unique<Bound>();
+  b->conv = &conv;
+  b->x = static_cast<const uint8_t*>(ctx.ptr(x));
+  b->y = static_cast<uint8_t*>(ctx.ptr(y));
+  return b;
+}
+
 // The kernel for one op (accelerator vocabulary, or `cpu` = run by the float reference
 // kernels). kInvalidArgument for an op whose operands do not fit its type.
 StatusOr<std::unique_ptr<OpKernel>> make_kernel(const BuildContext& ctx, const format::Op& op, bool cpu);

@@ -23,20 +23,7 @@ class StemConvKernel : public OpKernel {
   std::string describe() const override { return "edgeq " + conv_.describe() + ", weights prepacked" + note_; }
 
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
-    struct Bound : BoundOp {
-      const i8::StemConv* conv = nullptr;
-      const uint8_t* x = nullptr;
-      uint8_t* y = nullptr;
-      Status run() override {
-        conv->run(x, y);
-        return {};
-      }
-    };
-    auto b = std::make_unique<Bound>();
-    b->conv = &conv_;
-    b->x = static_cast<const uint8_t*>(ctx.ptr(x_));
-    b->y = static_cast<uint8_t*>(ctx.ptr(y_));
-    return std::unique_ptr<BoundOp>(std::move(b));
+    return bind_u8_kernel(conv_, ctx, x_, y_);
   }
 };
 
