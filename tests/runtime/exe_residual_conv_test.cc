@@ -78,12 +78,7 @@ TEST_P(ResidualConvTest, MatchesConvThenAdd) {
   format::Quant wq{d.w_scale, std::vector<int32_t>(d.w_scale.size(), 0), d.w_scale.size() > 1 ? 0 : -1};
   const int w = b.constant<int8_t>("w", {s.O, s.C / s.group, s.kh, s.kw}, d.w, wq);
   const int bias = s.bias ? b.constant<int32_t>("b", {s.O}, d.b) : -1;
-  Attributes a;
-  a.set("strides", std::vector<int64_t>{s.sh, s.sw});
-  a.set("dilations", std::vector<int64_t>{s.dh, s.dw});
-  a.set("pads", std::vector<int64_t>{s.pt, s.pl, s.pb, s.pr});
-  a.set("group", s.group);
-  a.set("kernel_shape", std::vector<int64_t>{s.kh, s.kw});
+  Attributes a = conv_attrs(s);
   a.set("conv_scale", cq.scale);
   a.set("conv_zero_point", int64_t{cq.zero_point});
   a.set("residual_first", int64_t{prm.c.residual_first});

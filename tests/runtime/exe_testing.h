@@ -187,6 +187,17 @@ inline std::vector<uint8_t> reference_conv(const ConvSpec& s, const ConvData& d,
   return y;
 }
 
+// The QConv attributes of `s`: strides, dilations, pads, group, kernel shape.
+inline Attributes conv_attrs(const ConvSpec& s) {
+  Attributes a;
+  a.set("strides", std::vector<int64_t>{s.sh, s.sw});
+  a.set("dilations", std::vector<int64_t>{s.dh, s.dw});
+  a.set("pads", std::vector<int64_t>{s.pt, s.pl, s.pb, s.pr});
+  a.set("group", s.group);
+  a.set("kernel_shape", std::vector<int64_t>{s.kh, s.kw});
+  return a;
+}
+
 // Adds a QConv to `b` from `x` (tensor index); returns the output tensor.
 inline int add_conv(ProgramBuilder& b, const ConvSpec& s, const ConvData& d, int x, Layout layout,
                     const std::string& name) {
@@ -194,13 +205,7 @@ inline int add_conv(ProgramBuilder& b, const ConvSpec& s, const ConvData& d, int
   const int w = b.constant<int8_t>(name + "_w", {s.O, s.C / s.group, s.kh, s.kw}, d.w, wq);
   const int bias = s.bias ? b.constant<int32_t>(name + "_b", {s.O}, d.b) : -1;
   const int y = b.act(name + "_y", {s.N, s.O, s.OH(), s.OW()}, layout, d.y);
-  Attributes a;
-  a.set("strides", std::vector<int64_t>{s.sh, s.sw});
-  a.set("dilations", std::vector<int64_t>{s.dh, s.dw});
-  a.set("pads", std::vector<int64_t>{s.pt, s.pl, s.pb, s.pr});
-  a.set("group", s.group);
-  a.set("kernel_shape", std::vector<int64_t>{s.kh, s.kw});
-  b.op("QConv", {x, w, bias}, {y}, a);
+  b.op("QConv", {x, w, bias}, {y}, conv_attrs(s));
   return y;
 }
 
