@@ -44,8 +44,8 @@ void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, double c
   else e.bound = e.compute_s >= e.memory_s ? Bound::kCompute : Bound::kMemory;
 }
 
-// Σ op times + switch overheads + frame overhead, with `bw` and `frames` frames sharing
-// the last-level cache; fills the per-op fields.
+// Σ op times + switch overheads + frame overhead, with `bw` and the frame's cache
+// `footprint`; fills the per-op fields.
 double frame_time(const TargetProfile& p, int core_num, const Bandwidth& bw, double footprint, Estimate& e) {
   double t = p.frame_overhead_s;
   const double cold_s = p.cold_op_overhead_at(footprint);
@@ -87,8 +87,8 @@ std::vector<int> Estimate::costliest(size_t n) const {
   return idx;
 }
 
-double frame_footprint_bytes(const format::Program& program, int frames) {
-  double bytes = static_cast<double>(program.arena_bytes) * std::max(frames, 1);
+double frame_footprint_bytes(const format::Program& program) {
+  double bytes = static_cast<double>(program.arena_bytes);
   for (const format::TensorDesc& t : program.tensors)
     if (t.is_constant) bytes += static_cast<double>(t.nbytes());
   for (size_t i = 0; i < program.ops.size(); ++i)
@@ -147,9 +147,10 @@ StatusOr<Estimate> estimate(const format::Program& program, const TargetProfile&
   // a second arena in the shared last-level cache did not measurably slow frames here (all
   // cores busy gave 2 × the one-frame rate within ±6% on every zoo model), so the busy
   // frame sees the one-frame footprint.
-  e.busy_latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight),
-                                frame_footprint_bytes(program, 1), e);
-  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), frame_footprint_bytes(program, 1), e);
+  const double footprint = frame_footprint_bytes(program);
+  e.busy_latency_s =
+      frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight), footprint, e);
+  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), footprint, e);
   e.fps = e.busy_latency_s > 0 ? e.frames_in_flight / e.busy_latency_s : 0;
 
   for (const OpEstimate& op : e.ops) {

@@ -88,11 +88,11 @@ struct Estimate {
 };
 
 // Fails (one sentence) when the program's segments do not cover its ops in order.
-// The bytes `frames` frames of `program` in flight together cycle through the caches: its
-// constants and, per op that does work, kCodeBytesPerOp of kernel code and bookkeeping
-// (shared), plus one arena per frame. The x of TargetProfile::cold_op_overhead.
+// The bytes one frame of `program` cycles through the caches: its constants, its arena
+// and, per op that does work, kCodeBytesPerOp of kernel code and bookkeeping. The x of
+// TargetProfile::cold_op_overhead.
 inline constexpr double kCodeBytesPerOp = 16384;
-double frame_footprint_bytes(const format::Program& program, int frames = 1);
+double frame_footprint_bytes(const format::Program& program);
 
 StatusOr<Estimate> estimate(const format::Program& program, const TargetProfile& profile);
 

@@ -216,9 +216,7 @@ double EfficiencyCurve::at(double x) const {
 double TargetProfile::cold_op_overhead_at(double footprint_bytes) const {
   if (cold_op_overhead.empty()) return 0.0;
   // The same log-linear, clamped interpolation as the efficiency curves.
-  EfficiencyCurve c{CurveAxis::kElements, cold_op_overhead};
-  if (!(footprint_bytes > 0)) return cold_op_overhead.front().second;
-  return c.at(footprint_bytes);
+  return EfficiencyCurve{CurveAxis::kElements, cold_op_overhead}.at(footprint_bytes);
 }
 
 double TargetProfile::efficiency_for(OpKind kind, double macs_per_byte, double channels,

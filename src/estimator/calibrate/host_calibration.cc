@@ -85,6 +85,17 @@ class Bench {
   int64_t end_ = 0;
 };
 
+// A square k×k QConv's attributes, "same" padding.
+Attributes conv_attrs(int64_t k, int64_t stride, int64_t group) {
+  Attributes a;
+  a.set("strides", std::vector<int64_t>{stride, stride});
+  a.set("dilations", std::vector<int64_t>{1, 1});
+  a.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+  a.set("group", group);
+  a.set("kernel_shape", std::vector<int64_t>{k, k});
+  return a;
+}
+
 format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_t group, int64_t stride = 1) {
   Bench b;
   int x = b.act({1, c, hw, hw});
@@ -94,13 +105,7 @@ format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_
   const int64_t ohw = (hw + 2 * (k / 2) - k) / stride + 1;
   int y = b.act({1, o, ohw, ohw});
   b.p.tensors[y].quant = format::Quant{{0.5f}, {0}, -1};
-  Attributes a;
-  a.set("strides", std::vector<int64_t>{stride, stride});
-  a.set("dilations", std::vector<int64_t>{1, 1});
-  a.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
-  a.set("group", group);
-  a.set("kernel_shape", std::vector<int64_t>{k, k});
-  b.op("QConv", {x, w, bias}, {y}, a);
+  b.op("QConv", {x, w, bias}, {y}, conv_attrs(k, stride, group));
   return b.finish(x, y);
 }
 
@@ -121,18 +126,11 @@ format::Program se_chain_program(int64_t pairs) {
     int w = b.constant({out, in, 1, 1}, DType::kInt8, wq);
     int bias = b.constant({out}, DType::kInt32);
     int y = b.act({1, out, 1, 1});
-    Attributes a;
-    a.set("strides", std::vector<int64_t>{1, 1});
-    a.set("dilations", std::vector<int64_t>{1, 1});
-    a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-    a.set("group", int64_t{1});
-    a.set("kernel_shape", std::vector<int64_t>{1, 1});
-    b.op("QConv", {x, w, bias}, {y}, a);
+    b.op("QConv", {x, w, bias}, {y}, conv_attrs(1, 1, 1));
     x = y;
   }
   return b.finish(first, x);
 }
-
 
 format::Program gemm_program(int64_t m, int64_t k, int64_t n) {
   Bench b;
@@ -196,6 +194,12 @@ struct Sample {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// The sample of median op time among repeated measurements of one program (not empty).
+Sample median_sample(std::vector<Sample> v) {
+  std::sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) { return a.op_s < b.op_s; });
+  return v[v.size() / 2];
 }
 
 StatusOr<Sample> measure(const format::Program& prog, const CalibrationOptions& opt) {
@@ -442,9 +446,7 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   }
   for (size_t i = 0; i < cases.size(); ++i) {
     if (rounds_of[i].empty()) continue;
-    std::vector<Sample>& r = rounds_of[i];
-    std::sort(r.begin(), r.end(), [](const Sample& a, const Sample& b) { return a.op_s < b.op_s; });
-    const Sample& s = r[r.size() / 2];
+    const Sample s = median_sample(rounds_of[i]);
     say("  " + s.what + ": " + std::to_string(s.op_s * 1e3) + " ms");
     if (s.what == "tiny QAdd") tiny_acc = s;
     else if (s.what == "tiny Sigmoid (CPU)") tiny_cpu = s;
@@ -489,7 +491,6 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   omp_set_num_threads(1);
   StatusOr<Sample> warm = measure(se_chain_program(0), opt);
   p.cold_op_overhead.clear();
-  std::vector<double> dispatch;  // frame wall time outside the ops, per op
   if (warm.ok()) {
     double worst = 0;
     for (int64_t pairs : opt.quick ? std::vector<int64_t>{4, 40} : std::vector<int64_t>{4, 9, 19, 38, 76, 151}) {
@@ -498,17 +499,14 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
       for (int t = 0; t < (opt.quick ? 1 : 3); ++t)
         if (StatusOr<Sample> one = measure(chain, opt); one.ok()) tries.push_back(*one);
       if (tries.empty()) continue;
-      std::sort(tries.begin(), tries.end(), [](const Sample& a, const Sample& b) { return a.op_s < b.op_s; });
-      const Sample* s = &tries[tries.size() / 2];
-      const double per_op = s->op_s / static_cast<double>(chain.ops.size()), warm_per_op = warm->op_s / 2.0;
+      const double per_op = median_sample(tries).op_s / static_cast<double>(chain.ops.size());
+      const double warm_per_op = warm->op_s / 2.0;
       // More bytes never make an op cheaper: noise that says so is dropped.
       worst = std::max(worst, per_op - warm_per_op);
       const double fp = frame_footprint_bytes(chain);
       p.cold_op_overhead.emplace_back(fp, worst);
-      dispatch.push_back((s->frame_s - s->op_s) / static_cast<double>(chain.ops.size()));
       say("  " + std::to_string(chain.ops.size()) + " one-pixel convs, " + std::to_string(fp / (1 << 20)) +
-          " MiB: " + std::to_string(per_op * 1e6) + " us per op (warm " + std::to_string(warm_per_op * 1e6) +
-          "), " + std::to_string(dispatch.back() * 1e6) + " us between ops");
+          " MiB: " + std::to_string(per_op * 1e6) + " us per op (warm " + std::to_string(warm_per_op * 1e6) + ")");
     }
   }
   omp_set_num_threads(saved_threads);
