@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/byte_lut.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
@@ -67,6 +68,12 @@ Nest make_nest(const std::vector<int64_t>& shape, std::vector<std::vector<int64_
     }
   }
   return n;
+}
+
+bool has_avx512_vbmi() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return yes;
 }
 
 namespace {
@@ -232,26 +239,14 @@ std::unique_ptr<Bound> bind_u8_unary(const Kernel* kernel, const BindContext& ct
 
 // ---- QLut, Quantize, Dequantize (elementwise, same layout) ----------------------------------
 
-// 64 lookups per step: two 128-entry byte permutes (AVX-512 VBMI), the index's top bit
-// picks between them.
+// 64 lookups per step (byte_lut.h).
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lut_vbmi(const uint8_t* x, uint8_t* y, int64_t n,
                                                                      const uint8_t* t) {
-  const __m512i t0 = _mm512_loadu_si512(t), t1 = _mm512_loadu_si512(t + 64);
-  const __m512i t2 = _mm512_loadu_si512(t + 128), t3 = _mm512_loadu_si512(t + 192);
+  __m512i table[4];
+  load_table(t, table);
   int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const __m512i v = _mm512_loadu_si512(x + i);
-    const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1);
-    const __m512i hi = _mm512_permutex2var_epi8(t2, v, t3);
-    _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
-  }
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(y + i, lookup64(_mm512_loadu_si512(x + i), table));
   for (; i < n; ++i) y[i] = t[x[i]];
-}
-
-bool has_avx512_vbmi() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vbmi");
-  return yes;
 }
 
 class LutKernel : public OpKernel {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/byte_lut.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
@@ -26,11 +27,6 @@ namespace i8 = kernels::int8;
 bool has_avx512bw() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
-  return yes;
-}
-
-bool has_avx512_vbmi() {
-  static const bool yes = has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
   return yes;
 }
 
@@ -52,22 +48,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void interleave_avx512(cons
   }
 }
 
-// 64 lookups in a 256-entry table held in four registers (two 128-entry byte permutes,
-// the index's top bit picks between them).
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) inline __m512i lookup(__m512i v, const __m512i t[4]) {
-  const __m512i lo = _mm512_permutex2var_epi8(t[0], v, t[1]);
-  const __m512i hi = _mm512_permutex2var_epi8(t[2], v, t[3]);
-  return _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi);
-}
-
 // y[2k] = ta[a[k]], y[2k + 1] = tb[b[k]] for k < n.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void interleave_lut_avx512(
     const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t n, const uint8_t* ta, const uint8_t* tb) {
   __m512i TA[4], TB[4];
-  for (int i = 0; i < 4; ++i) {
-    TA[i] = _mm512_loadu_si512(ta + 64 * i);
-    TB[i] = _mm512_loadu_si512(tb + 64 * i);
-  }
+  load_table(ta, TA);
+  load_table(tb, TB);
   const __mmask64 odd = 0xAAAAAAAAAAAAAAAAull;
   for (int64_t k = 0; k < n; k += 32) {
     const int64_t r = std::min<int64_t>(32, n - k);
@@ -75,7 +61,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) void interleave_
     const __m512i va = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, a + k));
     const __m512i vb = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(m, b + k));
     const __m512i v = _mm512_or_si512(va, _mm512_slli_epi16(vb, 8));
-    const __m512i out = _mm512_mask_blend_epi8(odd, lookup(v, TA), lookup(v, TB));
+    const __m512i out = _mm512_mask_blend_epi8(odd, lookup64(v, TA), lookup64(v, TB));
     const __mmask64 m2 = r == 32 ? ~__mmask64{0} : (__mmask64{1} << (r * 2)) - 1;
     _mm512_mask_storeu_epi8(y + 2 * k, m2, out);
   }
@@ -281,7 +267,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_channel_shuffle(const BuildContext& ctx
   }
   for (int v = 0; v < 256; ++v) k->identity_[static_cast<size_t>(v)] = static_cast<uint8_t>(v);
   k->any_table_ = any_table;
-  const bool simd = g == 1 || (any_table ? has_avx512_vbmi() : has_avx512bw());
+  const bool simd = g == 1 || (has_avx512bw() && (!any_table || has_avx512_vbmi()));
   k->fast_ = all_nhwc && all_interleave && simd && !ctx.reference_kernels;
   return std::unique_ptr<OpKernel>(std::move(k));
 }
