@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "runtime/byte_lut.h"
+#include "runtime/layout_copy.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
@@ -614,6 +615,28 @@ StatusOr<std::unique_ptr<OpKernel>> make_concat(const BuildContext& ctx, const f
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 
+// A 4-D Reorder between NCHW and NHWC: the tiled transpose of layout_copy.h.
+class TransposeKernel : public OpKernel {
+ public:
+  TransposeKernel(const format::Op& op, const format::TensorDesc& x, format::Layout to)
+      : x_(op.inputs[0]), y_(op.outputs[0]), to_nhwc_(to == format::Layout::kNHWC), n_(x.shape[0]),
+        c_(x.shape[1]), hw_(x.shape[2] * x.shape[3]), elem_(dtype_size(x.dtype)) {}
+  std::string describe() const override { return "edgeq tiled transpose"; }
+  void run(const uint8_t* x, uint8_t* y) const {
+    if (to_nhwc_) nchw_to_nhwc(x, y, n_, c_, hw_, elem_);
+    else nhwc_to_nchw(x, y, n_, c_, hw_, elem_);
+  }
+  StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
+    return bind_u8_kernel(*this, ctx, x_, y_);
+  }
+
+ private:
+  int x_, y_;
+  bool to_nhwc_;
+  int64_t n_, c_, hw_;
+  size_t elem_;
+};
+
 StatusOr<std::unique_ptr<OpKernel>> make_reorder(const BuildContext& ctx, const format::Op& op) {
   EDGEQ_RETURN_IF_ERROR(expect(!op.inputs.empty() && op.inputs[0] >= 0 && op.outputs.size() == 1, op,
                                "needs one input and one output"));
@@ -625,6 +648,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_reorder(const BuildContext& ctx, const 
   const format::Layout want = to == "NHWC" ? format::Layout::kNHWC : format::Layout::kPlain;
   EDGEQ_RETURN_IF_ERROR(expect((to == "NHWC" || to == "NCHW") && y.layout == want, op,
                                "needs to_layout NCHW or NHWC matching its output's layout"));
+  if (x.shape.size() == 4 && x.layout != y.layout) return std::unique_ptr<OpKernel>(new TransposeKernel(op, x, want));
   auto k = std::make_unique<CopyKernel>();
   k->plans_.push_back(copy_plan(x, op.inputs[0], y, op.outputs[0], -1, 0));
   k->what_ = "edgeq layout copy";

@@ -62,8 +62,9 @@ class OpKernel {
   virtual StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const = 0;
 };
 
-// The bound form of a u8 → u8 kernel object with `void run(const uint8_t* x, uint8_t* y)
-// const` (the depthwise and stem convs), reading tensor `x` and writing tensor `y`.
+// The bound form of a kernel object with `void run(const uint8_t* x, uint8_t* y) const`
+// (the depthwise and stem convs, NCHW ↔ NHWC reorders), reading tensor `x` and writing
+// tensor `y`.
 template <class Conv>
 std::unique_ptr<BoundOp> bind_u8_kernel(const Conv& conv, const BindContext& ctx, int x, int y) {
   struct Bound : BoundOp {
