@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "runtime/byte_lut.h"
 #include "runtime/layout_copy.h"
@@ -159,15 +160,50 @@ class BinaryKernel : public OpKernel {
   i8::BinaryParams params_;
   Nest nest_;  // operands: y, a, b
   bool simd_ = false;
+  // One operand varies along the innermost axis only (an SE block's per-channel scale in
+  // NHWC): it is tiled `period_` elements long once per frame and the op runs as flat
+  // vectors, instead of one short run per pixel. 0: not this case.
+  int64_t period_ = 0;
+  int tiled_ = 0;  // 1: a is the per-channel operand, 2: b
 
-  std::string describe() const override { return simd_ ? "edgeq avx512 loop" : "edgeq scalar loop"; }
+  // Sets period_ when the nest is [pixels, C] with y and one operand dense and the other
+  // repeating along C.
+  void find_period() {
+    if (!simd_ || nest_.shape.size() != 2) return;
+    const int64_t c = nest_.shape[1];
+    const std::vector<int64_t> dense = {c, 1}, per_channel = {0, 1};
+    if (nest_.strides[0] != dense) return;
+    if (nest_.strides[1] == dense && nest_.strides[2] == per_channel) tiled_ = 2;
+    else if (nest_.strides[1] == per_channel && nest_.strides[2] == dense) tiled_ = 1;
+    else return;
+    const int64_t lcm = std::lcm(c, int64_t{64});
+    period_ = lcm * std::max<int64_t>(1, 4096 / lcm);
+  }
+
+  std::string describe() const override {
+    return !simd_ ? "edgeq scalar loop" : period_ ? "edgeq avx512 loop, per-channel operand tiled" : "edgeq avx512 loop";
+  }
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
     struct Bound : BoundOp {
       const BinaryKernel* k;
       uint8_t *y;
       const uint8_t *a, *b;
+      std::vector<uint8_t> tile;  // the per-channel operand repeated (period_ bytes)
       Status run() override {
         const BinaryKernel& K = *k;
+        if (K.period_ > 0) {
+          const int64_t c = K.nest_.shape[1], total = K.nest_.shape[0] * c;
+          const uint8_t* rep = K.tiled_ == 1 ? a : b;
+          for (int64_t i = 0; i < K.period_; i += c) std::memcpy(tile.data() + i, rep, static_cast<size_t>(c));
+          for (int64_t off = 0; off < total; off += K.period_) {
+            const int64_t n = std::min(K.period_, total - off);
+            const uint8_t* pa = K.tiled_ == 1 ? tile.data() : a + off;
+            const uint8_t* pb = K.tiled_ == 2 ? tile.data() : b + off;
+            if (K.mul_) binary_avx512<true>(pa, 1, pb, 1, y + off, n, K.params_);
+            else binary_avx512<false>(pa, 1, pb, 1, y + off, n, K.params_);
+          }
+          return {};
+        }
         const int64_t sa = K.nest_.shape.empty() ? 0 : K.nest_.strides[1].back();
         const int64_t sb = K.nest_.shape.empty() ? 0 : K.nest_.strides[2].back();
         const bool unit_y = K.nest_.shape.empty() || K.nest_.strides[0].back() == 1;
@@ -192,6 +228,7 @@ class BinaryKernel : public OpKernel {
     b->y = static_cast<uint8_t*>(ctx.ptr(y_));
     b->a = static_cast<const uint8_t*>(ctx.ptr(a_));
     b->b = static_cast<const uint8_t*>(ctx.ptr(b_));
+    b->tile.resize(static_cast<size_t>(period_));
     return std::unique_ptr<BoundOp>(std::move(b));
   }
 };
@@ -225,6 +262,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_binary(const BuildContext& ctx, const f
                                                   broadcast_strides(a, y.shape, order),
                                                   broadcast_strides(b, y.shape, order)});
   k->simd_ = has_avx512();
+  k->find_period();
   return std::unique_ptr<OpKernel>(std::move(k));
 }
 

@@ -104,6 +104,9 @@ TEST_P(BinaryTest, MatchesQops) {
     bad += got[static_cast<size_t>(i)] != (c.mul ? i8::mul(x1, x2, p) : i8::add(x1, x2, p));
   }
   EXPECT_EQ(bad, 0) << r.exe->kernel_names()[0];
+  const std::string kernel = r.exe->kernel_names()[0];
+  if (c.name.find("tiled") != std::string::npos && kernel.find("avx512") != std::string::npos)
+    EXPECT_NE(kernel.find("tiled"), std::string::npos) << kernel;
 }
 
 std::vector<BinaryCase> binary_cases() {
@@ -118,6 +121,10 @@ std::vector<BinaryCase> binary_cases() {
     v.push_back({op + "scalar_const", {1, 17, 4, 4}, {1}, {1, 17, 4, 4}, N, P, N, true, mul});
     v.push_back({op + "mixed_layouts", {1, 19, 4, 6}, {1, 19, 4, 6}, {1, 19, 4, 6}, N, P, N, false, mul});
     v.push_back({op + "both_broadcast", {3, 1, 5}, {1, 4, 1}, {3, 4, 5}, P, P, P, false, mul});
+    // An SE block's scale in NHWC: the per-channel operand is tiled and the op runs flat,
+    // over several tiles and a partial one; the per-channel operand first or second.
+    v.push_back({op + "per_channel_tiled", {1, 120, 23, 23}, {1, 120, 1, 1}, {1, 120, 23, 23}, N, N, N, false, mul});
+    v.push_back({op + "per_channel_first_tiled", {1, 16, 1, 1}, {1, 16, 30, 30}, {1, 16, 30, 30}, N, N, N, false, mul});
   }
   return v;
 }
