@@ -43,7 +43,10 @@ StatusOr<format::Program> compile(const ir::Graph& quantized, const format::Comp
   if (options.fast_perf) cut_head_tail(d);
   remove_unused_tensors(d.program);
   EDGEQ_RETURN_IF_ERROR(assign_layouts(d, options.optimize_level));
-  if (options.optimize_level >= 2) fuse_conv_add(d);
+  if (options.optimize_level >= 2) {
+    fuse_conv_add(d);
+    fold_lut_mul(d);
+  }
   EDGEQ_RETURN_IF_ERROR(schedule(d));
   EDGEQ_RETURN_IF_ERROR(plan_memory(d.program, options.optimize_level));
   d.program.metadata["opset"] = std::to_string(quantized.opset());

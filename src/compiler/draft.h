@@ -2,7 +2,7 @@
 // in the order compile() runs them (compiler.cc):
 //
 //   Draft d;  lower(graph, d)  →  cut_head_tail(d)  →  assign_layouts(d, level)
-//             →  fuse_conv_add(d) (O2+)  →  schedule(d)  →  plan_memory(d.program, level)
+//             →  fuse_conv_add(d), fold_lut_mul(d) (O2+)  →  schedule(d)  →  plan_memory(d.program, level)
 //
 // Until schedule() runs, Draft::program.ops are in dependency order and Draft::placement
 // holds each op's placement; schedule() orders the ops, builds the segments and drops the
@@ -44,6 +44,11 @@ Status assign_layouts(Draft& draft, int optimize_level);
 // QConv (extra input `residual`, attrs conv_scale / conv_zero_point / residual_first; see
 // docs/format.md). Returns the number of QAdds folded.
 int fuse_conv_add(Draft& draft);
+// O2+: folds each y = QMul(x, s) (or QMul(s, x)) with s = QLut(x) read by nothing else into
+// one QLut on x whose table is kernels::int8::mul(x, table[x]) with the QMul's params
+// (SiLU, hardswish). All three tensors per-tensor u8 of one shape and layout. Returns the
+// number of QMuls folded.
+int fold_lut_mul(Draft& draft);
 // Topological order that keeps segments few; fills program.segments.
 Status schedule(Draft& draft);
 // Arena offsets (64-byte aligned); O2+: liveness-based reuse and aliasing of reshapes.
