@@ -62,9 +62,14 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "estimator.json"))
+    ap.add_argument("--calibrate", action="store_true",
+                    help="measure the host profile first (edgeq perf --calibrate-target)")
     a = ap.parse_args()
     edgeq = os.path.join(a.build, "bin", "edgeq")
     exe = os.path.join(a.build, "bin", "edgeq_model_exec")
+    if a.calibrate:
+        print("calibrating the host profile ...", file=sys.stderr)
+        subprocess.run([edgeq, "perf", "--calibrate-target"], check=True, capture_output=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgeq_est_") as tmp:
         for m in a.models.split(","):
@@ -99,16 +104,19 @@ def main():
                 "measured_fps": statistics.median(fps),
                 "per_op_spearman": spearman([est_ops[i] for i in idx], meas_ops),
                 "ops": len(idx),
+                "footprint_mib": s["footprint_bytes"] / 2**20,
+                "cold_op_overhead_us": s["cold_op_overhead_ms"] * 1e3,
             }
             row["latency_error"] = row["estimated_latency_ms"] / row["measured_latency_ms"] - 1
             row["fps_error"] = row["estimated_fps"] / row["measured_fps"] - 1
             rows.append(row)
-    print("%-20s %9s %9s %7s %9s %9s %7s %8s" % ("model", "est ms", "meas ms", "err", "est FPS", "meas FPS",
-                                                 "err", "spearman"))
+    print("%-20s %9s %9s %7s %9s %9s %7s %8s %8s %7s" % ("model", "est ms", "meas ms", "err", "est FPS", "meas FPS",
+                                                         "err", "spearman", "fp MiB", "cold us"))
     for r in rows:
-        print("%-20s %9.3f %9.3f %+6.1f%% %9.1f %9.1f %+6.1f%% %8.3f" % (
+        print("%-20s %9.3f %9.3f %+6.1f%% %9.1f %9.1f %+6.1f%% %8.3f %8.1f %7.2f" % (
             r["model"], r["estimated_latency_ms"], r["measured_latency_ms"], 100 * r["latency_error"],
-            r["estimated_fps"], r["measured_fps"], 100 * r["fps_error"], r["per_op_spearman"]))
+            r["estimated_fps"], r["measured_fps"], 100 * r["fps_error"], r["per_op_spearman"],
+            r["footprint_mib"], r["cold_op_overhead_us"]))
     within = lambda key, tol: sum(abs(r[key]) <= tol for r in rows)
     print("latency within ±15%%: %d/%d, ±10%%: %d/%d; FPS within ±15%%: %d/%d, ±10%%: %d/%d" % (
         within("latency_error", .15), len(rows), within("latency_error", .10), len(rows),

@@ -23,6 +23,10 @@ Bandwidth bandwidth_for(const TargetProfile& p, int core_num, int frames) {
   return b;
 }
 
+double macs_per_output(const OpCounts& c) {
+  return c.output_elements > 0 ? static_cast<double>(c.macs) / static_cast<double>(c.output_elements) : 0.0;
+}
+
 void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, double cold_s, OpEstimate& e) {
   const OpCounts& c = e.counts;
   bool cpu = is_cpu_kind(c.kind);
@@ -34,7 +38,7 @@ void cost_op(const TargetProfile& p, int core_num, const Bandwidth& bw, double c
   double macs_per_byte = bytes > 0 ? static_cast<double>(c.macs) / bytes : 0.0;
   if (c.macs == 0 && bytes > 0) macs_per_byte = c.work / bytes;
   e.efficiency = p.efficiency_for(c.kind, macs_per_byte, static_cast<double>(c.channels),
-                                  static_cast<double>(c.output_elements));
+                                  static_cast<double>(c.output_elements), macs_per_output(c));
   e.compute_s = c.work / (peak * e.efficiency);
   e.from_ddr = bytes > p.core.l2_cache_bytes * cores;
   e.memory_s = bytes / (e.from_ddr ? bw.ddr : bw.cache);
@@ -143,14 +147,14 @@ StatusOr<Estimate> estimate(const format::Program& program, const TargetProfile&
 
   // All cores busy first (shared DDR split among the frames in flight), then one frame
   // alone: the per-op fields keep the single-frame numbers.
-  // Frames in flight share the weights and the kernel code; each core has its own L2, and
-  // a second arena in the shared last-level cache did not measurably slow frames here (all
-  // cores busy gave 2 × the one-frame rate within ±6% on every zoo model), so the busy
-  // frame sees the one-frame footprint.
-  const double footprint = frame_footprint_bytes(program);
+  // The frames in flight share the weights and the kernel code but each has its own arena.
+  e.footprint_bytes = frame_footprint_bytes(program);
+  const double busy_footprint =
+      e.footprint_bytes + static_cast<double>(e.frames_in_flight - 1) * static_cast<double>(program.arena_bytes);
   e.busy_latency_s =
-      frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight), footprint, e);
-  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), footprint, e);
+      frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, e.frames_in_flight), busy_footprint, e);
+  e.latency_s = frame_time(profile, e.core_num, bandwidth_for(profile, e.core_num, 1), e.footprint_bytes, e);
+  e.cold_op_overhead_s = profile.cold_op_overhead_at(e.footprint_bytes);
   e.fps = e.busy_latency_s > 0 ? e.frames_in_flight / e.busy_latency_s : 0;
 
   for (const OpEstimate& op : e.ops) {
@@ -237,6 +241,8 @@ nlohmann::json to_json(const Estimate& e) {
         {"ddr_bytes_per_frame", e.ddr_bytes_per_frame},
         {"arena_bytes", e.arena_bytes},
         {"weight_bytes", e.weight_bytes},
+        {"footprint_bytes", e.footprint_bytes},
+        {"cold_op_overhead_ms", e.cold_op_overhead_s * 1e3},
         {"total_macs", e.total_macs},
         {"accelerator_ms", e.accelerator_s * 1e3},
         {"cpu_ms", e.cpu_s * 1e3},

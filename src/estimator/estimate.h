@@ -77,6 +77,8 @@ struct Estimate {
   int64_t arena_bytes = 0;
   int64_t weight_bytes = 0;  // constants stored in the model
   int64_t total_macs = 0;
+  double footprint_bytes = 0;  // frame_footprint_bytes: what one frame cycles through the caches
+  double cold_op_overhead_s = 0;  // what each op that does work pays at that footprint (one frame)
   double accelerator_s = 0;  // Σ time of accelerator ops
   double cpu_s = 0;          // Σ time of CPU ops
   std::vector<OpEstimate> ops;

@@ -151,6 +151,8 @@ std::string to_html(const Estimate& e, const std::string& svg) {
   row("DDR traffic per frame", bytes_text(static_cast<double>(e.ddr_bytes_per_frame)));
   row("Arena (activation memory of one instance)", bytes_text(static_cast<double>(e.arena_bytes)));
   row("Weights and constants", bytes_text(static_cast<double>(e.weight_bytes)));
+  row("Cache footprint of a frame (weights, kernel code, arena)",
+      bytes_text(e.footprint_bytes) + fmt(", %.2f us more per op", e.cold_op_overhead_s * 1e6));
   row("Multiply-accumulates", count_text(static_cast<double>(e.total_macs)) + "MAC");
   row("Accelerator ops / CPU ops time", fmt("%.3f ms", e.accelerator_s * 1e3) + " / " + fmt("%.3f ms", e.cpu_s * 1e3));
   row("Ops / segments", std::to_string(e.ops.size()) + " / " + std::to_string(e.segments.size()));
@@ -227,6 +229,8 @@ std::string summary_text(const Estimate& e) {
   o << "  FPS (" << e.core_count << " cores busy):            " << fmt("%.1f", e.fps) << "\n";
   o << "  DDR traffic per frame:         " << bytes_text(static_cast<double>(e.ddr_bytes_per_frame)) << "\n";
   o << "  arena:                         " << bytes_text(static_cast<double>(e.arena_bytes)) << "\n";
+  o << "  cache footprint:               " << bytes_text(e.footprint_bytes)
+    << fmt(" (%.2f us more per op)", e.cold_op_overhead_s * 1e6) << "\n";
   o << "  weights:                       " << bytes_text(static_cast<double>(e.weight_bytes)) << ", "
     << count_text(static_cast<double>(e.total_macs)) << "MAC per frame\n";
   o << "  accelerator " << fmt("%.3f ms", e.accelerator_s * 1e3) << ", CPU " << fmt("%.3f ms", e.cpu_s * 1e3)

@@ -46,9 +46,8 @@ constexpr const char* kBuiltinHost = R"json({
     "segment_switch_s": 2e-6,
     "frame_s": 3e-5
   },
-  "cold_op_overhead": [[4194304, 0], [6815744, 8e-7], [13107200, 5e-6]],
   "efficiency": {
-    "conv":              {"axis": "macs_per_byte", "points": [[4, 0.3], [8, 0.5], [32, 0.8], [128, 0.9]]},
+    "conv":              {"axis": "macs_per_output", "points": [[16, 0.5], [40, 0.68], [112, 0.8], [256, 0.92], [576, 0.97]]},
     "conv_depthwise":    {"axis": "macs_per_byte", "points": [[2, 0.05], [4.5, 0.1], [16, 0.2]]},
     "gemm":              {"axis": "macs_per_byte", "points": [[1, 0.3], [50, 0.95]]},
     "elementwise":       {"axis": "elements", "points": [[1024, 0.045], [16384, 0.028]]},
@@ -126,7 +125,8 @@ StatusOr<EfficiencyCurve> parse_curve(const Reader& r, const json& obj, const st
   if (axis == "macs_per_byte") c.axis = CurveAxis::kMacsPerByte;
   else if (axis == "channels") c.axis = CurveAxis::kChannels;
   else if (axis == "elements") c.axis = CurveAxis::kElements;
-  else return r.error(path + ".axis", "must be \"macs_per_byte\", \"channels\" or \"elements\", got \"" + axis + "\"");
+  else if (axis == "macs_per_output") c.axis = CurveAxis::kMacsPerOutput;
+  else return r.error(path + ".axis", "must be \"macs_per_byte\", \"macs_per_output\", \"channels\" or \"elements\", got \"" + axis + "\"");
   EDGEQ_ASSIGN_OR_RETURN(const json* pts, r.member(obj, path, "points", json::value_t::array));
   if (pts->empty()) return r.error(path + ".points", "must hold at least one [x, efficiency] pair");
   for (size_t i = 0; i < pts->size(); ++i) {
@@ -194,6 +194,7 @@ std::string_view curve_axis_name(CurveAxis axis) {
     case CurveAxis::kMacsPerByte: return "macs_per_byte";
     case CurveAxis::kChannels: return "channels";
     case CurveAxis::kElements: return "elements";
+    case CurveAxis::kMacsPerOutput: return "macs_per_output";
   }
   return "?";
 }
@@ -220,12 +221,13 @@ double TargetProfile::cold_op_overhead_at(double footprint_bytes) const {
 }
 
 double TargetProfile::efficiency_for(OpKind kind, double macs_per_byte, double channels,
-                                     double elements) const {
+                                     double elements, double macs_per_output) const {
   const EfficiencyCurve& c = efficiency[static_cast<int>(kind)];
   switch (c.axis) {
     case CurveAxis::kMacsPerByte: return c.at(macs_per_byte);
     case CurveAxis::kChannels: return c.at(channels);
     case CurveAxis::kElements: return c.at(elements);
+    case CurveAxis::kMacsPerOutput: return c.at(macs_per_output);
   }
   return 1.0;
 }

@@ -49,7 +49,9 @@ std::string_view op_kind_name(OpKind kind);
 const std::array<OpKind, kNumOpKinds>& all_op_kinds();
 
 // What an efficiency curve is a function of.
-enum class CurveAxis { kMacsPerByte, kChannels, kElements };
+// kMacsPerOutput: MACs per output element (C_in × kernel area ÷ group for a conv, K for a
+// GEMM): how many MACs share one output's requantization and store.
+enum class CurveAxis { kMacsPerByte, kChannels, kElements, kMacsPerOutput };
 std::string_view curve_axis_name(CurveAxis axis);
 
 // Fraction of peak (0, 1] as a piecewise-linear function of log2(x), clamped at both ends.
@@ -92,7 +94,8 @@ struct TargetProfile {
   // Optional: the measurements a calibration fitted (JSON text, kept as written).
   std::string calibration_json;
 
-  double efficiency_for(OpKind kind, double macs_per_byte, double channels, double elements) const;
+  double efficiency_for(OpKind kind, double macs_per_byte, double channels, double elements,
+                        double macs_per_output = 0) const;
 };
 
 // Parses and validates a profile. Every field is required; an error is one sentence naming

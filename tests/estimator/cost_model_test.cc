@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/estimator/test_programs.h"
 
 namespace {
@@ -109,6 +111,26 @@ TEST(CostModel, ColdOpOverheadFollowsTheFootprint) {
   // Below the first point and beyond the last: flat.
   cold.cold_op_overhead = {{fp * 4, 2e-6}, {fp * 8, 9e-6}};
   EXPECT_NEAR(must_estimate(p, cold).latency_s - base.latency_s, 4e-6, 1e-12);
+}
+
+// On a macs_per_output curve a 1x1 conv that expands 24 channels to 144 runs at the
+// efficiency of 24 MACs per output, the projection back at that of 144, though both move
+// about as many bytes per MAC.
+TEST(CostModel, ConvEfficiencyByMacsPerOutput) {
+  TargetProfile t = flat_profile();
+  t.efficiency[static_cast<int>(edgeq::estimator::OpKind::kConv)] = {edgeq::estimator::CurveAxis::kMacsPerOutput,
+                                                                     {{16, 0.4}, {256, 0.8}}};
+  ProgramBuilder b;
+  int32_t x = b.act({1, 24, 28, 28});
+  b.input(x);
+  int32_t y = b.qconv(x, 144, 1);
+  int32_t z = b.qconv(y, 24, 1);
+  b.output(z);
+  Estimate e = must_estimate(b.program(), t);
+  ASSERT_EQ(e.ops.size(), 2u);
+  EXPECT_NEAR(e.ops[0].efficiency, 0.4 + 0.4 * std::log2(24.0 / 16) / 4, 1e-12);   // log-linear in x
+  EXPECT_NEAR(e.ops[1].efficiency, 0.4 + 0.4 * std::log2(144.0 / 16) / 4, 1e-12);
+  EXPECT_NEAR(e.ops[0].compute_s / e.ops[1].compute_s, e.ops[1].efficiency / e.ops[0].efficiency, 1e-9);
 }
 
 TEST(CostModel, MonotonicInMacs) {

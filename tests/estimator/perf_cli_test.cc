@@ -165,6 +165,10 @@ TEST_F(PerfCli, CalibrateTarget) {
   auto cal = nlohmann::json::parse(p->calibration_json);
   ASSERT_GT(cal["benchmarks"].size(), 30u);
   for (const auto& b : cal["benchmarks"]) EXPECT_GT(b["op_ms"].get<double>(), 0) << b["benchmark"];
+  // The conv curve is over MACs per output, from the benchmarks with more than one pixel.
+  EXPECT_EQ(p->efficiency[static_cast<int>(edgeq::estimator::OpKind::kConv)].axis,
+            edgeq::estimator::CurveAxis::kMacsPerOutput);
+  EXPECT_TRUE(p->cold_op_overhead.empty());
 
   CliResult e = run_cli("perf " + bin_ + " --json --target-profile " + profile + " --output-dir " +
                             (dir_ / "pr").string(), false);

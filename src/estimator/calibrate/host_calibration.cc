@@ -109,29 +109,6 @@ format::Program conv_program(int64_t c, int64_t o, int64_t hw, int64_t k, int64_
   return b.finish(x, y);
 }
 
-// `pairs` squeeze-and-excitation-like pairs of one-pixel 1x1 convs (c → r → c), each with
-// weights and a shape of its own (so its own kernel code): many small ops whose code and
-// weights the others push out of the caches, as in a model. pairs == 0: one pair of the
-// widest shape.
-format::Program se_chain_program(int64_t pairs) {
-  Bench b;
-  auto wide = [](int64_t i) { return int64_t{1152} - 16 * (i % 61); };
-  auto narrow = [](int64_t i) { return int64_t{48} - 4 * (i % 7); };
-  int x = b.act({1, wide(0), 1, 1});
-  int first = x;
-  for (int64_t i = 0; i < 2 * std::max<int64_t>(pairs, 1); ++i) {
-    const int64_t c = wide(i / 2), r = narrow(i / 2);
-    const int64_t in = i % 2 ? r : c, out = i % 2 ? wide(i / 2 + 1) : r;
-    format::Quant wq{std::vector<float>(out, 0.004f), std::vector<int32_t>(out, 0), 0};
-    int w = b.constant({out, in, 1, 1}, DType::kInt8, wq);
-    int bias = b.constant({out}, DType::kInt32);
-    int y = b.act({1, out, 1, 1});
-    b.op("QConv", {x, w, bias}, {y}, conv_attrs(1, 1, 1));
-    x = y;
-  }
-  return b.finish(first, x);
-}
-
 format::Program gemm_program(int64_t m, int64_t k, int64_t n) {
   Bench b;
   int x = b.act({m, k});
@@ -202,12 +179,33 @@ Sample median_sample(std::vector<Sample> v) {
   return v[v.size() / 2];
 }
 
-StatusOr<Sample> measure(const format::Program& prog, const CalibrationOptions& opt) {
+// Bytes that push an op's weights, code and buffers out of the core's private caches, as
+// the rest of a model's frame does between two runs of the same op: read and written, so
+// the caches hold dirty lines of other data as they do after the previous ops.
+class CacheFlusher {
+ public:
+  explicit CacheFlusher(double bytes) : buf_(static_cast<size_t>(bytes)) {}
+  void flush() {
+    for (size_t i = 0; i < buf_.size(); i += 64) buf_[i] = static_cast<uint8_t>(buf_[i] + 1);
+  }
+
+ private:
+  std::vector<uint8_t> buf_;
+};
+
+// Median op time of `prog`'s frames. With `flusher`, each frame runs as an op runs inside a
+// model: the private caches were just filled with other data, and the input was just
+// written (by the op that produced it).
+StatusOr<Sample> measure(const format::Program& prog, const CalibrationOptions& opt, CacheFlusher* flusher = nullptr) {
   EDGEQ_ASSIGN_OR_RETURN(auto exe, runtime::Executable::create(prog));
   EDGEQ_ASSIGN_OR_RETURN(auto inst, runtime::Instance::create(exe));
   std::memset(inst->input(0), 128, exe->input_bytes(0));
   std::vector<double> op_s, frame_s;
   for (int r = 0; r < opt.warmup + opt.runs; ++r) {
+    if (flusher) {
+      flusher->flush();
+      std::memset(inst->input(0), 128, exe->input_bytes(0));
+    }
     runtime::FrameProfile fp;
     auto t0 = std::chrono::steady_clock::now();
     EDGEQ_RETURN_IF_ERROR(inst->run(&fp));
@@ -253,8 +251,10 @@ StatusOr<double> parallel_bandwidth(const format::Program& prog, int threads, in
   return bytes * threads * runs / s;
 }
 
-double l2_cache_bytes() {
-  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index2/size");
+// The size of the level-`index` cache (sysfs cache/index<index>: 2 = L2, 3 = L3), or
+// `fallback` when the system does not say.
+double cache_bytes(int index, double fallback) {
+  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
   std::string s;
   if (f >> s && !s.empty()) {
     double v = std::atof(s.c_str());
@@ -262,9 +262,11 @@ double l2_cache_bytes() {
     if (s.back() == 'M') v *= 1024 * 1024;
     if (v > 0) return v;
   }
-  long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  return v > 0 ? static_cast<double>(v) : 1 << 20;
+  long v = sysconf(index == 2 ? _SC_LEVEL2_CACHE_SIZE : _SC_LEVEL3_CACHE_SIZE);
+  return v > 0 ? static_cast<double>(v) : fallback;
 }
+
+double l2_cache_bytes() { return cache_bytes(2, 1 << 20); }
 
 // Efficiency points of one kind: the fraction of `peak` each sample reached, on the
 // kind's axis, after the per-op overhead. Equal x are averaged; at least one point.
@@ -274,7 +276,11 @@ std::vector<std::pair<double, double>> fit_curve(const std::vector<Sample>& samp
   for (const Sample& s : samples) {
     if (s.kind != kind || s.counts.work <= 0) continue;
     double bytes = static_cast<double>(s.counts.bytes());
+    // One-pixel convs (squeeze-and-excitation) move their weights and do little else: the
+    // memory term and the op overhead cost them, not the conv curve.
+    if (axis == CurveAxis::kMacsPerOutput && s.counts.output_elements <= s.counts.channels) continue;
     double x = axis == CurveAxis::kMacsPerByte ? (s.counts.macs > 0 ? s.counts.macs : s.counts.work) / bytes
+             : axis == CurveAxis::kMacsPerOutput ? static_cast<double>(s.counts.macs) / static_cast<double>(s.counts.output_elements)
              : axis == CurveAxis::kChannels ? static_cast<double>(s.counts.channels)
                                             : static_cast<double>(s.counts.output_elements);
     double t = std::max(s.op_s - overhead, s.op_s * 0.05);
@@ -300,6 +306,20 @@ std::vector<Case> benchmark_cases(bool quick) {
       cases.push_back({"QConv 1x1 " + std::to_string(c), conv_program(c, c, hw, 1, 1)});
       cases.push_back({"QConv 3x3 " + std::to_string(c), conv_program(c, c, hw, 3, 1)});
     }
+  }
+  // The 1x1 convs of inverted-residual blocks: few channels expanded six-fold (many
+  // outputs per MAC), and the projections back.
+  struct Pw { int64_t c, o, hw; };
+  for (const Pw& pw : quick ? std::vector<Pw>{{24, 144, 28}, {144, 24, 28}}
+                            : std::vector<Pw>{{16, 96, 112}, {24, 144, 56}, {40, 240, 28}, {80, 480, 14}, {112, 672, 14},
+                                              {192, 1152, 7}, {144, 24, 56}, {240, 40, 28}, {480, 80, 14}, {1152, 192, 7}})
+    cases.push_back({"QConv 1x1 " + std::to_string(pw.c) + "->" + std::to_string(pw.o) + " " + std::to_string(pw.hw) + "x" +
+                         std::to_string(pw.hw),
+                     conv_program(pw.c, pw.o, pw.hw, 1, 1)});
+  // Stems: three input channels, stride 2.
+  if (!quick) {
+    cases.push_back({"QConv stem 3x3/2 3->32 224x224", conv_program(3, 32, 224, 3, 1, 2)});
+    cases.push_back({"QConv stem 7x7/2 3->64 224x224", conv_program(3, 64, 224, 7, 1, 2)});
   }
   // Depthwise layers as the mobile models have them: 3x3 and 5x5, stride 1 and 2, from
   // few wide-image channels to many small-image ones.
@@ -391,7 +411,7 @@ Status fit_peaks(const std::vector<Sample>& samples, const Sample& tiny_acc, con
 
 void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
   struct KindAxis { OpKind kind; CurveAxis axis; };
-  for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte},
+  for (KindAxis k : {KindAxis{OpKind::kConv, CurveAxis::kMacsPerOutput}, KindAxis{OpKind::kConvDepthwise, CurveAxis::kMacsPerByte},
                      KindAxis{OpKind::kGemm, CurveAxis::kMacsPerByte}, KindAxis{OpKind::kElementwise, CurveAxis::kElements},
                      KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
                      KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kLut, CurveAxis::kElements},
@@ -429,10 +449,12 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
   const int rounds = opt.quick ? 1 : 3;
   std::vector<Case> cases = benchmark_cases(opt.quick);
   std::vector<std::vector<Sample>> rounds_of(cases.size());
+  // As in a model: the rest of the frame pushed the op's bytes out of the core's L2.
+  CacheFlusher flusher(2 * l2_cache_bytes());
   for (int round = 0; round < rounds; ++round) {
     say("  round " + std::to_string(round + 1) + " of " + std::to_string(rounds));
     for (size_t i = 0; i < cases.size(); ++i) {
-      StatusOr<Sample> s = measure(cases[i].prog, opt);
+      StatusOr<Sample> s = measure(cases[i].prog, opt, &flusher);
       if (!s.ok()) {
         if (round == 0) {
           ++skipped;
@@ -486,30 +508,9 @@ StatusOr<TargetProfile> calibrate_host(const CalibrationOptions& opt) {
     }
   }
 
-  // The cold-op overhead: the time per op of ever longer chains of small convs, less the
-  // time per op of one pair run again and again (warm), against the chain's footprint.
-  omp_set_num_threads(1);
-  StatusOr<Sample> warm = measure(se_chain_program(0), opt);
+  // Measured in the context of a model (above), the curves already hold what an op pays
+  // for its bytes coming from the shared cache; a measured profile has no per-op cold term.
   p.cold_op_overhead.clear();
-  if (warm.ok()) {
-    double worst = 0;
-    for (int64_t pairs : opt.quick ? std::vector<int64_t>{4, 40} : std::vector<int64_t>{4, 9, 19, 38, 76, 151}) {
-      format::Program chain = se_chain_program(pairs);
-      std::vector<Sample> tries;
-      for (int t = 0; t < (opt.quick ? 1 : 3); ++t)
-        if (StatusOr<Sample> one = measure(chain, opt); one.ok()) tries.push_back(*one);
-      if (tries.empty()) continue;
-      const double per_op = median_sample(tries).op_s / static_cast<double>(chain.ops.size());
-      const double warm_per_op = warm->op_s / 2.0;
-      // More bytes never make an op cheaper: noise that says so is dropped.
-      worst = std::max(worst, per_op - warm_per_op);
-      const double fp = frame_footprint_bytes(chain);
-      p.cold_op_overhead.emplace_back(fp, worst);
-      say("  " + std::to_string(chain.ops.size()) + " one-pixel convs, " + std::to_string(fp / (1 << 20)) +
-          " MiB: " + std::to_string(per_op * 1e6) + " us per op (warm " + std::to_string(warm_per_op * 1e6) + ")");
-    }
-  }
-  omp_set_num_threads(saved_threads);
 
   // One layer split over every core: the speed each core keeps.
   if (p.core_count > 1) {
