@@ -7,10 +7,12 @@ For every zoo model: `edgeq makertbin --fast-perf`, then
     median of the per-round p50s) and FPS with all cores busy (`--core_id 0 --thread_num 8`),
   - per-op estimated time next to the per-op average of `--profile_path`, with the
     Spearman rank correlation.
-Prints the errors and writes bench/results/estimator.json. The machine should be quiet:
-the estimate describes an unloaded core.
+The measurement rounds go over all models in turn (a burst of other work then lands on
+one round of each model, not on all rounds of one). Prints the errors and writes
+bench/results/estimator.json. The machine should be quiet: the estimate describes an
+unloaded core.
 
-  python3 bench/estimator_accuracy.py [--models resnet50,mobilenet_v2] [--repeats 3]
+  python3 bench/estimator_accuracy.py [--calibrate] [--models resnet50,mobilenet_v2] [--repeats 3]
 """
 import argparse
 import json
@@ -71,52 +73,62 @@ def main():
         print("calibrating the host profile ...", file=sys.stderr)
         subprocess.run([edgeq, "perf", "--calibrate-target"], check=True, capture_output=True)
     rows = []
+    models = a.models.split(",")
     with tempfile.TemporaryDirectory(prefix="edgeq_est_") as tmp:
-        for m in a.models.split(","):
+        bins, ests = {}, {}
+        for m in models:
             onnx = os.path.join(a.build, "models", m + "_op13.onnx")
             out = os.path.join(tmp, m)
             subprocess.run([edgeq, "makertbin", "--fast-perf", "--model", onnx, "--model-type", "onnx",
                             "--march", "host", "--output-dir", out], check=True, capture_output=True)
-            binf = os.path.join(out, m + "_op13.bin")
-            est = run_json([edgeq, "perf", binf, "--json", "--output-dir", os.path.join(tmp, "perf")])
-            lat, fps, per_op = [], [], {}
-            for r in range(a.repeats):
+            bins[m] = os.path.join(out, m + "_op13.bin")
+            ests[m] = run_json([edgeq, "perf", bins[m], "--json", "--output-dir", os.path.join(tmp, "perf")])
+        # Rounds over all models, so that a burst of other work on the machine lands on one
+        # round of every model rather than on every round of one.
+        lat = {m: [] for m in models}
+        fps = {m: [] for m in models}
+        per_op = {m: {} for m in models}
+        for r in range(a.repeats):
+            for m in models:
                 prof = os.path.join(tmp, "prof_%s_%d" % (m, r))
-                j = run_json([exe, "perf", "--model_file", binf, "--core_id", "1", "--thread_num", "1",
+                j = run_json([exe, "perf", "--model_file", bins[m], "--core_id", "1", "--thread_num", "1",
                               "--frame_count", str(a.frames), "--json", "--profile_path", prof])
-                lat.append(j["result"]["p50_latency_ms"])
+                lat[m].append(j["result"]["p50_latency_ms"])
                 for op in json.load(open(os.path.join(prof, "profiler.json")))["ops"]:
-                    per_op.setdefault(op["index"], []).append(op["avg_ms"])
-                j = run_json([exe, "perf", "--model_file", binf, "--core_id", "0", "--thread_num", "8",
+                    per_op[m].setdefault(op["index"], []).append(op["avg_ms"])
+                j = run_json([exe, "perf", "--model_file", bins[m], "--core_id", "0", "--thread_num", "8",
                               "--frame_count", str(a.frames * 2), "--json"])
-                fps.append(j["result"]["fps"])
-                print("round %d/%d %s: measured %.3f ms, %.1f FPS" % (r + 1, a.repeats, m, lat[-1], fps[-1]),
+                fps[m].append(j["result"]["fps"])
+                print("round %d/%d %s: measured %.3f ms, %.1f FPS" % (r + 1, a.repeats, m, lat[m][-1], fps[m][-1]),
                       file=sys.stderr)
+        for m in models:
+            est = ests[m]
             s = est["summary"]
             est_ops = {op["index"]: op["time_ms"] for op in est["ops"]}
-            idx = sorted(set(est_ops) & set(per_op))
-            meas_ops = [statistics.median(per_op[i]) for i in idx]
+            idx = sorted(set(est_ops) & set(per_op[m]))
+            meas_ops = [statistics.median(per_op[m][i]) for i in idx]
             row = {
                 "model": m,
                 "estimated_latency_ms": s["latency_ms"],
-                "measured_latency_ms": statistics.median(lat),
+                "measured_latency_ms": statistics.median(lat[m]),
+                "measured_latency_ms_each_round": lat[m],
                 "estimated_fps": s["fps"],
-                "measured_fps": statistics.median(fps),
+                "measured_fps": statistics.median(fps[m]),
+                "measured_fps_each_round": fps[m],
                 "per_op_spearman": spearman([est_ops[i] for i in idx], meas_ops),
                 "ops": len(idx),
                 "footprint_mib": s["footprint_bytes"] / 2**20,
-                "cold_op_overhead_us": s["cold_op_overhead_ms"] * 1e3,
             }
             row["latency_error"] = row["estimated_latency_ms"] / row["measured_latency_ms"] - 1
             row["fps_error"] = row["estimated_fps"] / row["measured_fps"] - 1
             rows.append(row)
-    print("%-20s %9s %9s %7s %9s %9s %7s %8s %8s %7s" % ("model", "est ms", "meas ms", "err", "est FPS", "meas FPS",
-                                                         "err", "spearman", "fp MiB", "cold us"))
+    print("%-20s %9s %9s %7s %9s %9s %7s %8s %8s" % ("model", "est ms", "meas ms", "err", "est FPS", "meas FPS",
+                                                     "err", "spearman", "fp MiB"))
     for r in rows:
-        print("%-20s %9.3f %9.3f %+6.1f%% %9.1f %9.1f %+6.1f%% %8.3f %8.1f %7.2f" % (
+        print("%-20s %9.3f %9.3f %+6.1f%% %9.1f %9.1f %+6.1f%% %8.3f %8.1f" % (
             r["model"], r["estimated_latency_ms"], r["measured_latency_ms"], 100 * r["latency_error"],
             r["estimated_fps"], r["measured_fps"], 100 * r["fps_error"], r["per_op_spearman"],
-            r["footprint_mib"], r["cold_op_overhead_us"]))
+            r["footprint_mib"]))
     within = lambda key, tol: sum(abs(r[key]) <= tol for r in rows)
     print("latency within ±15%%: %d/%d, ±10%%: %d/%d; FPS within ±15%%: %d/%d, ±10%%: %d/%d" % (
         within("latency_error", .15), len(rows), within("latency_error", .10), len(rows),

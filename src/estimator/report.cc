@@ -152,7 +152,8 @@ std::string to_html(const Estimate& e, const std::string& svg) {
   row("Arena (activation memory of one instance)", bytes_text(static_cast<double>(e.arena_bytes)));
   row("Weights and constants", bytes_text(static_cast<double>(e.weight_bytes)));
   row("Cache footprint of a frame (weights, kernel code, arena)",
-      bytes_text(e.footprint_bytes) + fmt(", %.2f us more per op", e.cold_op_overhead_s * 1e6));
+      bytes_text(e.footprint_bytes) +
+          (e.cold_op_overhead_s > 0 ? fmt(", %.2f us more per op", e.cold_op_overhead_s * 1e6) : std::string()));
   row("Multiply-accumulates", count_text(static_cast<double>(e.total_macs)) + "MAC");
   row("Accelerator ops / CPU ops time", fmt("%.3f ms", e.accelerator_s * 1e3) + " / " + fmt("%.3f ms", e.cpu_s * 1e3));
   row("Ops / segments", std::to_string(e.ops.size()) + " / " + std::to_string(e.segments.size()));
@@ -230,7 +231,7 @@ std::string summary_text(const Estimate& e) {
   o << "  DDR traffic per frame:         " << bytes_text(static_cast<double>(e.ddr_bytes_per_frame)) << "\n";
   o << "  arena:                         " << bytes_text(static_cast<double>(e.arena_bytes)) << "\n";
   o << "  cache footprint:               " << bytes_text(e.footprint_bytes)
-    << fmt(" (%.2f us more per op)", e.cold_op_overhead_s * 1e6) << "\n";
+    << (e.cold_op_overhead_s > 0 ? fmt(" (%.2f us more per op)", e.cold_op_overhead_s * 1e6) : std::string()) << "\n";
   o << "  weights:                       " << bytes_text(static_cast<double>(e.weight_bytes)) << ", "
     << count_text(static_cast<double>(e.total_macs)) << "MAC per frame\n";
   o << "  accelerator " << fmt("%.3f ms", e.accelerator_s * 1e3) << ", CPU " << fmt("%.3f ms", e.cpu_s * 1e3)
