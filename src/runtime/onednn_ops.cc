@@ -461,6 +461,8 @@ std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool s
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);  // dwconv_op.cc
+std::unique_ptr<OpKernel> make_gemv(int x, int y, const int8_t* w, int64_t n, int64_t k, const std::vector<int32_t>& bias,
+                                    int32_t zx, const std::vector<float>& multipliers, int32_t zy);  // gemv_op.cc
 StatusOr<std::unique_ptr<OpKernel>> with_stem_conv(const BuildContext& ctx, const format::Op& op,
                                                    std::unique_ptr<OpKernel> onednn);  // stemconv_op.cc
 
@@ -653,6 +655,12 @@ StatusOr<std::unique_ptr<OpKernel>> make_qgemm(const BuildContext& ctx, const fo
   }
   const std::string fold_note = k->notes_;
   const std::vector<float> m = multipliers(q);
+  // One row whose input zero point does not fold exactly (a classifier with a long K):
+  // edgeq's VNNI kernel, exact in int32, rather than oneDNN's zero-point path.
+  if (k->src_zp_attr_ && M == 1 && ctx.optimize_level >= 2 && !ctx.reference_kernels)
+    if (auto g = make_gemv(op.inputs[0], op.outputs[0], reinterpret_cast<const int8_t*>(w.data.data()), N, K, q.bias,
+                           q.x.zero_point, m, q.y.zero_point))
+      return g;
   k->src_md_ = dnnl::memory::desc({M, K}, dt::u8, tag::ab);
   k->dst_md_ = dnnl::memory::desc({M, N}, dt::u8, tag::ab);
   k->bias_md_ = dnnl::memory::desc({1, N}, dt::s32, tag::ab);

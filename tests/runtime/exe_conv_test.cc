@@ -159,7 +159,7 @@ TEST(ConvLargeAccumulator, MatchesQops) {
   EXPECT_EQ(to_logical(got, {1, s.O, s.OH(), s.OW()}, Layout::kNHWC), want);
 }
 
-void run_gemm(int64_t M, int64_t K, int64_t N, int32_t zx, int32_t zy, int level) {
+void run_gemm(int64_t M, int64_t K, int64_t N, int32_t zx, int32_t zy, int level, std::string* kernel = nullptr) {
   std::vector<int8_t> w = random_s8(static_cast<size_t>(N * K), 11);
   std::vector<int32_t> bias(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) bias[static_cast<size_t>(n)] = static_cast<int32_t>(n * 37 % 2000) - 1000;
@@ -191,9 +191,20 @@ void run_gemm(int64_t M, int64_t K, int64_t N, int32_t zx, int32_t zy, int level
       mismatches += got[m * N + n] != kernels::int8::requantize(acc, mult, zy);
     }
   EXPECT_EQ(mismatches, 0) << (*exe)->kernel_names()[0];
+  if (kernel) *kernel = (*exe)->kernel_names()[0];
 }
 
 TEST(Gemm, MatchesQops) { run_gemm(1, 512, 100, 0, 0, 3); }
+// A classifier row whose input zero point does not fold into the bias exactly (K long,
+// weights over the whole int8 range): edgeq's VNNI kernel where the machine has it,
+// with N and K that are not multiples of its 16 outputs and 4 bytes.
+TEST(Gemm, OneRowUnfoldableZeroPoint) {
+  for (auto [K, N] : {std::pair<int64_t, int64_t>{1280, 1000}, {1283, 37}}) {
+    std::string kernel;
+    run_gemm(1, K, N, 77, 5, 3, &kernel);
+    if (__builtin_cpu_supports("avx512vnni")) EXPECT_NE(kernel.find("gemv"), std::string::npos) << kernel;
+  }
+}
 TEST(Gemm, ZeroPointsBatch) { run_gemm(5, 300, 64, 90, 120, 3); }
 TEST(Gemm, PlainWeightsO0) { run_gemm(3, 128, 40, 13, 7, 0); }
 
