@@ -32,17 +32,7 @@ ir::Graph quantized(const ir::Graph& g) {
   return q.ok() ? std::move(*q) : ir::Graph{};
 }
 
-format::Program compiled(const ir::Graph& q, int level, bool fast_perf) {
-  format::CompileOptions o;
-  o.optimize_level = level;
-  o.fast_perf = fast_perf;
-  auto p = compile(q, o);
-  EXPECT_TRUE(p.ok()) << p.status().to_string();
-  if (!p.ok()) return {};
-  test::check_program(*p);
-  EXPECT_VALID(*p);
-  return std::move(*p);
-}
+using test::compiled;
 
 std::vector<std::string> op_types(const format::Program& p) {
   std::vector<std::string> t;

@@ -41,17 +41,7 @@ ir::Graph quantized(const ir::Graph& g) {
   return q.ok() ? std::move(*q) : ir::Graph{};
 }
 
-format::Program compiled(const ir::Graph& q, int level) {
-  format::CompileOptions o;
-  o.optimize_level = level;
-  o.fast_perf = true;  // u8 in, u8 out
-  auto p = compile(q, o);
-  EXPECT_TRUE(p.ok()) << p.status().to_string();
-  if (!p.ok()) return {};
-  test::check_program(*p);
-  EXPECT_VALID(*p);
-  return std::move(*p);
-}
+using test::compiled;
 
 size_t count(const format::Program& p, const std::string& type) {
   return static_cast<size_t>(std::count_if(p.ops.begin(), p.ops.end(), [&](const format::Op& o) { return o.type == type; }));
@@ -87,11 +77,11 @@ class FoldLutMul : public ::testing::TestWithParam<Case> {};
 TEST_P(FoldLutMul, OneTableGivesTheUnfoldedBytesOnEveryInput) {
   const ir::Graph q = quantized(act_mul_graph(GetParam().act, GetParam().s_first));
   // O1 keeps the table and the multiply apart.
-  const format::Program plain = compiled(q, 1);
+  const format::Program plain = compiled(q, 1, /*fast_perf=*/true);
   EXPECT_EQ(count(plain, "QLut"), 1u);
   EXPECT_EQ(count(plain, "QMul"), 1u);
   // O2 folds them: one QLut from the model input to the model output.
-  const format::Program folded = compiled(q, 2);
+  const format::Program folded = compiled(q, 2, /*fast_perf=*/true);
   ASSERT_EQ(folded.ops.size(), 1u);
   const format::Op& lut = folded.ops[0];
   EXPECT_EQ(lut.type, "QLut");
@@ -136,14 +126,14 @@ TEST(Compile, FoldLutMulLeavesASharedTable) {
   g.add_node("Mul", {"s", "x"}, {"z"}, "mul2");
   g.outputs.push_back("z");
   g.values["z"] = fvalue(kShape);
-  format::Program p = compiled(quantized(g), 2);
+  format::Program p = compiled(quantized(g), 2, /*fast_perf=*/true);
   EXPECT_EQ(count(p, "QLut"), 1u);
   EXPECT_EQ(count(p, "QMul"), 2u);
 
   // s a model output.
   ir::Graph h = act_mul_graph("Sigmoid", false);
   h.outputs.push_back("s");
-  p = compiled(quantized(h), 2);
+  p = compiled(quantized(h), 2, /*fast_perf=*/true);
   EXPECT_EQ(count(p, "QLut"), 1u);
   EXPECT_EQ(count(p, "QMul"), 1u);
 }
@@ -159,7 +149,7 @@ TEST(Compile, FoldLutMulLeavesAGateOfAnotherTensor) {
   g.add_node("Mul", {"w", "s"}, {"y"}, "mul");
   g.outputs = {"y"};
   g.values["w"] = g.values["s"] = g.values["y"] = fvalue(kShape);
-  format::Program p = compiled(quantized(g), 2);
+  format::Program p = compiled(quantized(g), 2, /*fast_perf=*/true);
   EXPECT_EQ(count(p, "QMul"), 1u);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/compiler.h"
 #include "format/bin.h"
 #include "format/program.h"
 
@@ -147,6 +148,20 @@ inline void check_memory_plan(const format::Program& p) {
 inline void check_program(const format::Program& p) {
   check_structure(p);
   check_memory_plan(p);
+}
+
+// `q` compiled at `level` (fast_perf: u8 in and out) and checked; empty (with a test
+// failure) when the compiler refuses it.
+inline format::Program compiled(const ir::Graph& q, int level, bool fast_perf) {
+  format::CompileOptions o;
+  o.optimize_level = level;
+  o.fast_perf = fast_perf;
+  auto p = compile(q, o);
+  EXPECT_TRUE(p.ok()) << p.status().to_string();
+  if (!p.ok()) return {};
+  check_program(*p);
+  EXPECT_VALID(*p);
+  return std::move(*p);
 }
 
 }  // namespace edgeq::compiler::test
