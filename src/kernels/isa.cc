@@ -44,4 +44,15 @@ bool isa_can_run(const std::string& host, const std::string& file_isa) {
   return h <= f;
 }
 
+bool cpu_has_avx512bw() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return yes;
+}
+
+bool cpu_has_avx512_vnni() {
+  static const bool yes = cpu_has_avx512bw() && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
 }  // namespace edgeq::kernels

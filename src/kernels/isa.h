@@ -14,4 +14,9 @@ std::string host_isa();
 // names above, ordered from the most capable to the least).
 bool isa_can_run(const std::string& host, const std::string& file_isa);
 
+// What edgeq's own AVX-512 kernels need of this CPU (computed once): AVX-512 F, BW and VL;
+// and, for the int8 dot-product kernels, VNNI too.
+bool cpu_has_avx512bw();
+bool cpu_has_avx512_vnni();
+
 }  // namespace edgeq::kernels

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "kernels/int8/qops.h"
+#include "kernels/isa.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
@@ -19,12 +20,6 @@ namespace edgeq::runtime::detail {
 namespace {
 
 namespace i8 = kernels::int8;
-
-bool host_has_vnni() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vnni");
-  return yes;
-}
 
 // acc[16 · blocks] = Σ over k4 of x[4 k4 .. 4 k4 + 3] · w_packed[block][k4][lane][0..3].
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemv_vnni(const uint8_t* x4, const int8_t* w,
@@ -99,7 +94,7 @@ class GemvKernel : public OpKernel {
 // the folded bias does not fit int32 (then oneDNN runs it).
 std::unique_ptr<OpKernel> make_gemv(int x, int y, const int8_t* w, int64_t n, int64_t k, const std::vector<int32_t>& bias,
                                     int32_t zx, const std::vector<float>& multipliers, int32_t zy) {
-  if (!host_has_vnni() || n <= 0 || k <= 0) return nullptr;
+  if (!kernels::cpu_has_avx512_vnni() || n <= 0 || k <= 0) return nullptr;
   auto g = std::make_unique<GemvKernel>();
   g->x_ = x;
   g->y_ = y;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/isa.h"
 #include "runtime/byte_lut.h"
 #include "runtime/op_kernel.h"
 
@@ -24,11 +25,7 @@ namespace {
 
 namespace i8 = kernels::int8;
 
-bool has_avx512bw() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl");
-  return yes;
-}
+bool has_avx512bw() { return kernels::cpu_has_avx512bw(); }
 
 // y[2k] = a[k], y[2k + 1] = b[k] for k < n.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void interleave_avx512(const uint8_t* a, const uint8_t* b, uint8_t* y,

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "kernels/isa.h"
+
 namespace edgeq::kernels::int8 {
 
 namespace {
@@ -237,9 +239,7 @@ int64_t task_rows(int64_t kh, int64_t sh) { return rows_per_task(static_cast<int
 }  // namespace
 
 bool DwConv::host_supported() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-  return yes;
+  return cpu_has_avx512_vnni();
 }
 
 std::string DwConv::why_not(const DwConvShape& s) {
