@@ -461,6 +461,10 @@ std::string fastest_impl(MakePd make, const dnnl::engine& eng, bool bias, bool s
 }  // namespace
 
 StatusOr<std::unique_ptr<OpKernel>> make_dwconv(const BuildContext& ctx, const format::Op& op);  // dwconv_op.cc
+std::unique_ptr<OpKernel> make_maxpool_nhwc(int x, int y, const std::vector<int64_t>& x_shape, int64_t oh, int64_t ow,
+                                            const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                                            const std::vector<int64_t>& dilations,
+                                            const std::vector<int64_t>& pads);  // maxpool_op.cc
 std::unique_ptr<OpKernel> make_gemv(int x, int y, const int8_t* w, int64_t n, int64_t k, const std::vector<int32_t>& bias,
                                     int32_t zx, const std::vector<float>& multipliers, int32_t zy);  // gemv_op.cc
 StatusOr<std::unique_ptr<OpKernel>> with_stem_conv(const BuildContext& ctx, const format::Op& op,
@@ -738,6 +742,11 @@ StatusOr<std::unique_ptr<OpKernel>> make_maxpool(const BuildContext& ctx, const 
     pad_r[static_cast<size_t>(i)] = (y.shape[static_cast<size_t>(2 + i)] - 1) * strides[static_cast<size_t>(i)] +
                                     (ks[static_cast<size_t>(i)] - 1) * dil[static_cast<size_t>(i)] + 1 -
                                     x.shape[static_cast<size_t>(2 + i)] - pads[static_cast<size_t>(i)];
+  // NHWC: edgeq's own loop, whatever the channel count (oneDNN's runs blocks of 64).
+  if (x.layout == format::Layout::kNHWC && ctx.optimize_level >= 2 && !ctx.reference_kernels && x.shape[0] == y.shape[0] &&
+      x.shape[1] == y.shape[1])
+    if (auto own = make_maxpool_nhwc(op.inputs[0], op.outputs[0], x.shape, y.shape[2], y.shape[3], ks, strides, dil, pads))
+      return own;
   auto k = std::make_unique<MaxPoolKernel>();
   k->x_ = op.inputs[0];
   k->y_ = op.outputs[0];

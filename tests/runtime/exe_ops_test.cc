@@ -172,9 +172,9 @@ TEST_P(LayoutTest, GlobalAveragePool) {
   }
 }
 
-void check_pool(Layout l, bool max, bool include_pad) {
+void check_pool(Layout l, bool max, bool include_pad, int64_t C = 11) {
   const QParam q{0.05f, 30};
-  const int64_t C = 11, H = 10, W = 9, kh = 3, kw = 2, sh = 2, sw = 2, pt = 1, pl = 0, pb_ = 1, pr = 1;
+  const int64_t H = 10, W = 9, kh = 3, kw = 2, sh = 2, sw = 2, pt = 1, pl = 0, pb_ = 1, pr = 1;
   const int64_t OH = (H + pt + pb_ - kh) / sh + 1, OW = (W + pl + pr - kw) / sw + 1;
   ProgramBuilder pb;
   const int x = pb.act("x", {1, C, H, W}, l, q);
@@ -207,10 +207,17 @@ void check_pool(Layout l, bool max, bool include_pad) {
         const uint8_t want = max ? static_cast<uint8_t>(mx) : i8::pool_quantize(sum / static_cast<float>(count), q);
         ASSERT_EQ(got[static_cast<size_t>((c * OH + oh) * OW + ow)], want) << c << "," << oh << "," << ow;
       }
-  if (l == Layout::kNHWC) EXPECT_EQ(r.exe->kernel_names()[0].find("ref"), std::string::npos) << r.exe->kernel_names()[0];
+  const std::string kernel = r.exe->kernel_names()[0];
+  if (l == Layout::kNHWC) EXPECT_EQ(kernel.find("ref"), std::string::npos) << kernel;
+  if (l == Layout::kNHWC && max && __builtin_cpu_supports("avx512bw"))
+    EXPECT_NE(kernel.find("edgeq maxpool"), std::string::npos) << kernel;
 }
 
 TEST_P(LayoutTest, MaxPool) { check_pool(GetParam(), true, false); }
+// The NHWC loop over channel vectors: a full block of 64 and a masked tail, and a tail only.
+TEST(Pool, MaxPoolNhwcChannelBlocks) {
+  for (int64_t c : {88, 24}) check_pool(Layout::kNHWC, true, false, c);
+}
 TEST_P(LayoutTest, AveragePool) { check_pool(GetParam(), false, false); }
 TEST_P(LayoutTest, AveragePoolCountIncludePad) { check_pool(GetParam(), false, true); }
 
