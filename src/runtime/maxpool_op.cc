@@ -19,28 +19,42 @@ struct PoolShape {
   int64_t kh, kw, sh, sw, dh, dw, pt, pl;
 };
 
+// First and one-past-last window index k with 0 <= o·stride − pad + k·dil < size.
+inline void window_range(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t k, int64_t size, int64_t* lo,
+                         int64_t* hi) {
+  const int64_t start = o * stride - pad;
+  *lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+  *hi = size - start <= 0 ? 0 : std::min(k, (size - start + dil - 1) / dil);
+}
+
 __attribute__((target("avx512f,avx512bw"))) void maxpool_rows(const uint8_t* x, uint8_t* y, const PoolShape& s,
                                                                 int64_t row0, int64_t row1) {
   const int64_t full = s.c / 64;
   const __mmask64 tail = s.c % 64 ? (~__mmask64{0} >> (64 - s.c % 64)) : 0;
+  const int64_t row_stride = s.w * s.c;
   for (int64_t row = row0; row < row1; ++row) {  // row = n · oh + oy
     const int64_t n = row / s.oh, oy = row % s.oh;
+    int64_t ky0, ky1;
+    window_range(oy, s.sh, s.pt, s.dh, s.kh, s.h, &ky0, &ky1);
+    const uint8_t* img = x + (n * s.h + oy * s.sh - s.pt) * row_stride;
     for (int64_t ox = 0; ox < s.ow; ++ox) {
+      int64_t kx0, kx1;
+      window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &kx0, &kx1);
+      const uint8_t* win = img + (ox * s.sw - s.pl) * s.c;
       uint8_t* out = y + (row * s.ow + ox) * s.c;
-      for (int64_t b = 0; b <= full; ++b) {
-        const __mmask64 m = b < full ? ~__mmask64{0} : tail;
-        if (!m) break;
+      for (int64_t b = 0; b < full; ++b) {
         __m512i acc = _mm512_setzero_si512();
-        for (int64_t ky = 0; ky < s.kh; ++ky) {
-          const int64_t iy = oy * s.sh - s.pt + ky * s.dh;
-          if (iy < 0 || iy >= s.h) continue;
-          for (int64_t kx = 0; kx < s.kw; ++kx) {
-            const int64_t ix = ox * s.sw - s.pl + kx * s.dw;
-            if (ix < 0 || ix >= s.w) continue;
-            acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(m, x + ((n * s.h + iy) * s.w + ix) * s.c + b * 64));
-          }
-        }
-        _mm512_mask_storeu_epi8(out + b * 64, m, acc);
+        for (int64_t ky = ky0; ky < ky1; ++ky)
+          for (int64_t kx = kx0; kx < kx1; ++kx)
+            acc = _mm512_max_epu8(acc, _mm512_loadu_si512(win + ky * s.dh * row_stride + kx * s.dw * s.c + b * 64));
+        _mm512_storeu_si512(out + b * 64, acc);
+      }
+      if (tail) {
+        __m512i acc = _mm512_setzero_si512();
+        for (int64_t ky = ky0; ky < ky1; ++ky)
+          for (int64_t kx = kx0; kx < kx1; ++kx)
+            acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(tail, win + ky * s.dh * row_stride + kx * s.dw * s.c + full * 64));
+        _mm512_mask_storeu_epi8(out + full * 64, tail, acc);
       }
     }
   }
