@@ -89,7 +89,8 @@ OpKind classify_op(const format::Program& p, const format::Op& op, format::Place
   if (t == "QGlobalAveragePool") return OpKind::kGlobalPool;
   if (t == "QAveragePool") return OpKind::kPool;
   if (t == "QResize") return OpKind::kResize;
-  if (one_of(t, {"Quantize", "Dequantize"})) return OpKind::kQuantize;
+  if (t == "Quantize") return OpKind::kQuantize;
+  if (t == "Dequantize") return OpKind::kDequantize;
   if (t == "Reorder") return OpKind::kDataMovement;
   if (one_of(t, {"QConcat", "ChannelShuffle"})) return OpKind::kCopy;
   if (placement == format::Placement::kAccelerator) {

@@ -18,7 +18,7 @@ constexpr std::array<OpKind, kNumOpKinds> kAllKinds = {
     OpKind::kConv,         OpKind::kConvDepthwise, OpKind::kGemm,      OpKind::kElementwise,
     OpKind::kPool,         OpKind::kResize,        OpKind::kDataMovement, OpKind::kQuantize,
     OpKind::kLut,          OpKind::kGlobalPool,    OpKind::kCopy,      OpKind::kMul,
-    OpKind::kCpuMatmul,    OpKind::kCpuElementwise, OpKind::kCpuDataMovement,
+    OpKind::kDequantize,   OpKind::kCpuMatmul,    OpKind::kCpuElementwise, OpKind::kCpuDataMovement,
 };
 
 // The built-in `host` numbers: `edgeq perf --calibrate-target` on one AMD EPYC (Zen 4,
@@ -59,6 +59,7 @@ constexpr const char* kBuiltinHost = R"json({
     "global_pool":       {"axis": "elements", "points": [[64, 0.01], [1024, 0.03]]},
     "copy":              {"axis": "elements", "points": [[1024, 0.02], [262144, 0.05]]},
     "mul":               {"axis": "elements", "points": [[1024, 0.02], [262144, 0.025]]},
+    "dequantize":        {"axis": "elements", "points": [[1024, 0.02], [262144, 0.03]]},
     "cpu_matmul":        {"axis": "macs_per_byte", "points": [[8, 0.6], [32, 0.3]]},
     "cpu_elementwise":   {"axis": "elements", "points": [[1024, 0.22], [262144, 0.2], [1048576, 0.055]]},
     "cpu_data_movement": {"axis": "elements", "points": [[16384, 1.0], [262144, 0.33], [1048576, 0.08]]}
@@ -170,6 +171,7 @@ std::string_view op_kind_name(OpKind kind) {
     case OpKind::kGlobalPool: return "global_pool";
     case OpKind::kCopy: return "copy";
     case OpKind::kMul: return "mul";
+    case OpKind::kDequantize: return "dequantize";
     case OpKind::kCpuMatmul: return "cpu_matmul";
     case OpKind::kCpuElementwise: return "cpu_elementwise";
     case OpKind::kCpuDataMovement: return "cpu_data_movement";
@@ -185,6 +187,7 @@ OpKind fallback_kind(OpKind kind) {
     case OpKind::kGlobalPool: return OpKind::kPool;
     case OpKind::kCopy: return OpKind::kDataMovement;
     case OpKind::kMul: return OpKind::kElementwise;
+    case OpKind::kDequantize: return OpKind::kQuantize;
     default: return kind;
   }
 }

@@ -27,19 +27,20 @@ enum class OpKind {
   kPool,            // QAveragePool, MaxPool (window pools)
   kResize,          // QResize
   kDataMovement,    // Reorder, Transpose and the other u8 data movement (layout changes)
-  kQuantize,        // Quantize, Dequantize
+  kQuantize,        // Quantize
   kLut,             // QLut (one table lookup per element)
   kGlobalPool,      // QGlobalAveragePool
   kCopy,            // QConcat, ChannelShuffle, u8 Slice, Split, Pad, Concat: contiguous copies
   kMul,             // QMul (same shape, or by channel as in squeeze-and-excitation blocks)
+  kDequantize,      // Dequantize (one table lookup per element, 4 bytes out)
   kCpuMatmul,       // CPU Conv, ConvTranspose, Gemm, MatMul (fp32)
   kCpuElementwise,  // any other CPU op that computes
   kCpuDataMovement, // CPU Reshape, Transpose, Slice, Concat, Gather, …
 };
-inline constexpr int kNumOpKinds = 15;
+inline constexpr int kNumOpKinds = 16;
 // The kinds a profile may leave out (profiles written before they existed): each then
 // uses the curve of the kind named here — lut → elementwise, global_pool → pool,
-// copy → data_movement, mul → elementwise. Returns `kind` itself for the required kinds.
+// copy → data_movement, mul → elementwise, dequantize → quantize. Returns `kind` itself for the required kinds.
 OpKind fallback_kind(OpKind kind);
 // CPU kinds run at the fp32 peak, the others at the int8 peak.
 inline bool is_cpu_kind(OpKind k) { return k >= OpKind::kCpuMatmul; }

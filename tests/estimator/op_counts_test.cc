@@ -114,7 +114,7 @@ TEST(OpCounts, ElementwisePoolsAndBoundaries) {
   EXPECT_EQ(gap.kind, OpKind::kGlobalPool);
   EXPECT_DOUBLE_EQ(gap.work, 16 * 16);  // 16 outputs × 16 taps
   OpCounts deq = count_op(prog, 3, Placement::kAccelerator);
-  EXPECT_EQ(deq.kind, OpKind::kQuantize);
+  EXPECT_EQ(deq.kind, OpKind::kDequantize);
   EXPECT_EQ(deq.output_bytes, 16 * 4);
   OpCounts reorder = count_op(prog, 4, Placement::kAccelerator);
   EXPECT_EQ(reorder.kind, OpKind::kDataMovement);

@@ -143,7 +143,7 @@ format::Program unary_program(const std::string& type, int64_t c, int64_t hw, DT
     b.p.tensors[in.back()].quant = format::Quant{{0.03f}, {100}, -1};
   }
   if (type == "Reorder") b.p.tensors[y].layout = Layout::kPlain;
-  if (type == "Quantize") b.p.tensors[y].layout = b.p.tensors[x].layout;
+  if (type == "Quantize" || type == "Dequantize") b.p.tensors[y].layout = b.p.tensors[x].layout;
   b.op(type == "QMul same" ? "QMul" : type, in, {y}, a, placement);
   return b.finish(x, y);
 }
@@ -360,6 +360,7 @@ std::vector<Case> benchmark_cases(bool quick) {
     cases.push_back({"QConcat" + s, unary_program("QConcat", 64, hw, DType::kUInt8, DType::kUInt8, acc, cat)});
     cases.push_back({"Reorder" + s, unary_program("Reorder", 64, hw, DType::kUInt8, DType::kUInt8, acc, ro)});
     cases.push_back({"Quantize" + s, unary_program("Quantize", 64, hw, DType::kFloat32, DType::kUInt8)});
+    cases.push_back({"Dequantize" + s, unary_program("Dequantize", 64, hw, DType::kUInt8, DType::kFloat32)});
     cases.push_back({"Sigmoid (CPU)" + s, unary_program("Sigmoid", 64, hw, DType::kFloat32, DType::kFloat32, cpu)});
     cases.push_back({"Transpose (CPU)" + s, unary_program("Transpose", 64, hw, DType::kFloat32, DType::kFloat32, cpu, tr)});
   }
@@ -416,7 +417,7 @@ void fit_curves(const std::vector<Sample>& samples, TargetProfile& p) {
                      KindAxis{OpKind::kPool, CurveAxis::kElements}, KindAxis{OpKind::kDataMovement, CurveAxis::kElements},
                      KindAxis{OpKind::kQuantize, CurveAxis::kElements}, KindAxis{OpKind::kLut, CurveAxis::kElements},
                      KindAxis{OpKind::kGlobalPool, CurveAxis::kElements}, KindAxis{OpKind::kCopy, CurveAxis::kElements},
-                     KindAxis{OpKind::kMul, CurveAxis::kElements},
+                     KindAxis{OpKind::kMul, CurveAxis::kElements}, KindAxis{OpKind::kDequantize, CurveAxis::kElements},
                      KindAxis{OpKind::kCpuMatmul, CurveAxis::kMacsPerByte},
                      KindAxis{OpKind::kCpuElementwise, CurveAxis::kElements},
                      KindAxis{OpKind::kCpuDataMovement, CurveAxis::kElements}}) {
