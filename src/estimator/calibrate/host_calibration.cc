@@ -251,10 +251,8 @@ StatusOr<double> parallel_bandwidth(const format::Program& prog, int threads, in
   return bytes * threads * runs / s;
 }
 
-// The size of the level-`index` cache (sysfs cache/index<index>: 2 = L2, 3 = L3), or
-// `fallback` when the system does not say.
-double cache_bytes(int index, double fallback) {
-  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+double l2_cache_bytes() {
+  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index2/size");
   std::string s;
   if (f >> s && !s.empty()) {
     double v = std::atof(s.c_str());
@@ -262,11 +260,9 @@ double cache_bytes(int index, double fallback) {
     if (s.back() == 'M') v *= 1024 * 1024;
     if (v > 0) return v;
   }
-  long v = sysconf(index == 2 ? _SC_LEVEL2_CACHE_SIZE : _SC_LEVEL3_CACHE_SIZE);
-  return v > 0 ? static_cast<double>(v) : fallback;
+  long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return v > 0 ? static_cast<double>(v) : 1 << 20;
 }
-
-double l2_cache_bytes() { return cache_bytes(2, 1 << 20); }
 
 // Efficiency points of one kind: the fraction of `peak` each sample reached, on the
 // kind's axis, after the per-op overhead. Equal x are averaged; at least one point.
