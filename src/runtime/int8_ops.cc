@@ -10,6 +10,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "kernels/isa.h"
 #include "runtime/byte_lut.h"
 #include "runtime/layout_copy.h"
 #include "runtime/op_kernel.h"
@@ -74,8 +75,7 @@ Nest make_nest(const std::vector<int64_t>& shape, std::vector<std::vector<int64_
 }
 
 bool has_avx512_vbmi() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vbmi");
+  static const bool yes = kernels::cpu_has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
   return yes;
 }
 
@@ -88,8 +88,7 @@ Status expect(bool ok, const format::Op& op, const std::string& what) {
 const format::TensorDesc& tdesc(const BuildContext& ctx, int t) { return ctx.program.tensors[static_cast<size_t>(t)]; }
 
 bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+  static const bool yes = kernels::cpu_has_avx512bw() && __builtin_cpu_supports("fma");
   return yes;
 }
 

@@ -27,35 +27,34 @@ inline void window_range(int64_t o, int64_t stride, int64_t pad, int64_t dil, in
   *hi = size - start <= 0 ? 0 : std::min(k, (size - start + dil - 1) / dil);
 }
 
-__attribute__((target("avx512f,avx512bw"))) void maxpool_rows(const uint8_t* x, uint8_t* y, const PoolShape& s,
-                                                                int64_t row0, int64_t row1) {
+// Output row `row` (= n · oh + oy).
+__attribute__((target("avx512f,avx512bw"))) void maxpool_row(const uint8_t* x, uint8_t* y, const PoolShape& s,
+                                                               int64_t row) {
   const int64_t full = s.c / 64;
   const __mmask64 tail = s.c % 64 ? (~__mmask64{0} >> (64 - s.c % 64)) : 0;
   const int64_t row_stride = s.w * s.c;
-  for (int64_t row = row0; row < row1; ++row) {  // row = n · oh + oy
-    const int64_t n = row / s.oh, oy = row % s.oh;
-    int64_t ky0, ky1;
-    window_range(oy, s.sh, s.pt, s.dh, s.kh, s.h, &ky0, &ky1);
-    const uint8_t* img = x + (n * s.h + oy * s.sh - s.pt) * row_stride;
-    for (int64_t ox = 0; ox < s.ow; ++ox) {
-      int64_t kx0, kx1;
-      window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &kx0, &kx1);
-      const uint8_t* win = img + (ox * s.sw - s.pl) * s.c;
-      uint8_t* out = y + (row * s.ow + ox) * s.c;
-      for (int64_t b = 0; b < full; ++b) {
-        __m512i acc = _mm512_setzero_si512();
-        for (int64_t ky = ky0; ky < ky1; ++ky)
-          for (int64_t kx = kx0; kx < kx1; ++kx)
-            acc = _mm512_max_epu8(acc, _mm512_loadu_si512(win + ky * s.dh * row_stride + kx * s.dw * s.c + b * 64));
-        _mm512_storeu_si512(out + b * 64, acc);
-      }
-      if (tail) {
-        __m512i acc = _mm512_setzero_si512();
-        for (int64_t ky = ky0; ky < ky1; ++ky)
-          for (int64_t kx = kx0; kx < kx1; ++kx)
-            acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(tail, win + ky * s.dh * row_stride + kx * s.dw * s.c + full * 64));
-        _mm512_mask_storeu_epi8(out + full * 64, tail, acc);
-      }
+  const int64_t n = row / s.oh, oy = row % s.oh;
+  int64_t ky0, ky1;
+  window_range(oy, s.sh, s.pt, s.dh, s.kh, s.h, &ky0, &ky1);
+  const uint8_t* img = x + (n * s.h + oy * s.sh - s.pt) * row_stride;
+  for (int64_t ox = 0; ox < s.ow; ++ox) {
+    int64_t kx0, kx1;
+    window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &kx0, &kx1);
+    const uint8_t* win = img + (ox * s.sw - s.pl) * s.c;
+    uint8_t* out = y + (row * s.ow + ox) * s.c;
+    for (int64_t b = 0; b < full; ++b) {
+      __m512i acc = _mm512_setzero_si512();
+      for (int64_t ky = ky0; ky < ky1; ++ky)
+        for (int64_t kx = kx0; kx < kx1; ++kx)
+          acc = _mm512_max_epu8(acc, _mm512_loadu_si512(win + ky * s.dh * row_stride + kx * s.dw * s.c + b * 64));
+      _mm512_storeu_si512(out + b * 64, acc);
+    }
+    if (tail) {
+      __m512i acc = _mm512_setzero_si512();
+      for (int64_t ky = ky0; ky < ky1; ++ky)
+        for (int64_t kx = kx0; kx < kx1; ++kx)
+          acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(tail, win + ky * s.dh * row_stride + kx * s.dw * s.c + full * 64));
+      _mm512_mask_storeu_epi8(out + full * 64, tail, acc);
     }
   }
 }
@@ -67,24 +66,14 @@ class MaxPoolNhwcKernel : public OpKernel {
 
   std::string describe() const override { return "edgeq maxpool avx512 (NHWC)"; }
 
+  void run(const uint8_t* x, uint8_t* y) const {
+    const int64_t rows = s_.n * s_.oh;
+#pragma omp parallel for schedule(static) if (rows * s_.ow * s_.c >= (int64_t{1} << 16))
+    for (int64_t r = 0; r < rows; ++r) maxpool_row(x, y, s_, r);
+  }
+
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
-    struct Bound : BoundOp {
-      const MaxPoolNhwcKernel* k = nullptr;
-      const uint8_t* x = nullptr;
-      uint8_t* y = nullptr;
-      Status run() override {
-        const PoolShape& s = k->s_;
-        const int64_t rows = s.n * s.oh;
-#pragma omp parallel for schedule(static) if (rows * s.ow * s.c >= (int64_t{1} << 16))
-        for (int64_t r = 0; r < rows; ++r) maxpool_rows(x, y, s, r, r + 1);
-        return {};
-      }
-    };
-    auto b = std::make_unique<Bound>();
-    b->k = this;
-    b->x = static_cast<const uint8_t*>(ctx.ptr(x_));
-    b->y = static_cast<uint8_t*>(ctx.ptr(y_));
-    return std::unique_ptr<BoundOp>(std::move(b));
+    return bind_u8_kernel(*this, ctx, x_, y_);
   }
 };
 

@@ -25,7 +25,6 @@ namespace {
 
 namespace i8 = kernels::int8;
 
-bool has_avx512bw() { return kernels::cpu_has_avx512bw(); }
 
 // y[2k] = a[k], y[2k + 1] = b[k] for k < n.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void interleave_avx512(const uint8_t* a, const uint8_t* b, uint8_t* y,
@@ -264,7 +263,7 @@ StatusOr<std::unique_ptr<OpKernel>> make_channel_shuffle(const BuildContext& ctx
   }
   for (int v = 0; v < 256; ++v) k->identity_[static_cast<size_t>(v)] = static_cast<uint8_t>(v);
   k->any_table_ = any_table;
-  const bool simd = g == 1 || (has_avx512bw() && (!any_table || has_avx512_vbmi()));
+  const bool simd = g == 1 || (kernels::cpu_has_avx512bw() && (!any_table || has_avx512_vbmi()));
   k->fast_ = all_nhwc && all_interleave && simd && !ctx.reference_kernels;
   return std::unique_ptr<OpKernel>(std::move(k));
 }
