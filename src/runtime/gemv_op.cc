@@ -1,25 +1,27 @@
-// QGemm with one row (a classifier: [1, K] × [K, N]) whose input zero point cannot be
-// folded into the bias exactly (oneDNN would then take its zero-point path, several times
-// slower): an AVX-512 VNNI dot product per 16 outputs, exact in int32, then
-// kernels/int8/qops.h's requantize, so every value is the one qops gives.
+// One matrix-vector product [1, K] × [K, N]: a QGemm with one row whose input zero point
+// cannot be folded into the bias exactly (a classifier; oneDNN would take its zero-point
+// path, several times slower), and a 1x1 QConv on one pixel (the fully connected layers of
+// a squeeze-and-excitation block, where oneDNN's cost per call is most of the op). An
+// AVX-512 VNNI dot product per 16 outputs, exact in int32, then kernels/int8/qops.h's
+// requantize in vectors, so every value is the one qops gives.
 //
 // Weights are packed once at load as [N/16][K/4][16][4] bytes (one vpdpbusd takes 4 input
 // bytes against 4 weights of 16 outputs); the input zero point goes into an int64-checked
 // int32 bias: acc[n] = bias[n] - zx · Σk w[n][k] + Σk x[k] · w[n][k].
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 
 #include <cstring>
 #include <limits>
 
-#include "kernels/int8/qops.h"
 #include "kernels/isa.h"
 #include "runtime/op_kernel.h"
 
 namespace edgeq::runtime::detail {
 
 namespace {
-
-namespace i8 = kernels::int8;
 
 // acc[16 · blocks] = Σ over k4 of x[4 k4 .. 4 k4 + 3] · w_packed[block][k4][lane][0..3].
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemv_vnni(const uint8_t* x4, const int8_t* w,
@@ -50,6 +52,24 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemv_vnni(const uint
   }
 }
 
+// y[n] = qops' requantize(acc[n] + bias[n], multiplier[n], zy), 16 outputs at a time: the
+// same float operations in the same order (multiply, clamp to [-zy, 255 - zy], round to
+// nearest even, add zy).
+__attribute__((target("avx512f,avx512bw"))) void requantize_vector(const int32_t* acc, const int32_t* bias,
+                                                                    const float* multiplier, int32_t zy, int64_t n,
+                                                                    uint8_t* y) {
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(0 - zy)), hi = _mm512_set1_ps(static_cast<float>(255 - zy));
+  const __m512i z = _mm512_set1_epi32(zy);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), _mm512_maskz_loadu_epi32(m, bias + i));
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), _mm512_maskz_loadu_ps(m, multiplier + i));
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+    _mm512_mask_cvtusepi32_storeu_epi8(y + i, m, q);
+  }
+}
+
 class GemvKernel : public OpKernel {
  public:
   int x_ = -1, y_ = -1;
@@ -72,9 +92,7 @@ class GemvKernel : public OpKernel {
         const GemvKernel& K = *k;
         std::memcpy(x4.data(), x, static_cast<size_t>(K.k_));
         gemv_vnni(x4.data(), K.packed_.data(), K.blocks_, K.k4_, acc.data());
-        for (int64_t n = 0; n < K.n_; ++n)
-          y[n] = i8::requantize(acc[static_cast<size_t>(n)] + K.bias_[static_cast<size_t>(n)],
-                                K.multiplier_[static_cast<size_t>(n)], K.zy_);
+        requantize_vector(acc.data(), K.bias_.data(), K.multiplier_.data(), K.zy_, K.n_, y);
         return {};
       }
     };

@@ -517,6 +517,14 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
     if (dw) return dw;
   }
 
+  // A 1x1 conv on one pixel (the fully connected layers of a squeeze-and-excitation block)
+  // is one matrix-vector product: edgeq's VNNI kernel, without oneDNN's cost per call.
+  const auto* wdata = reinterpret_cast<const int8_t*>(w.data.data());
+  if (r < 0 && group == 1 && w.shape[2] == 1 && w.shape[3] == 1 && x.shape[0] == 1 && x.shape[2] * x.shape[3] == 1 &&
+      y.shape[2] * y.shape[3] == 1 && ctx.optimize_level >= 2 && !ctx.reference_kernels && ctx.conv_impl.empty())
+    if (auto g = make_gemv(op.inputs[0], op.outputs[0], wdata, O, C, q.bias, q.x.zero_point, multipliers(q), q.y.zero_point))
+      return g;
+
   auto k = std::make_unique<QMatKernel>();
   k->name_ = op.name;
   k->x_ = op.inputs[0];
@@ -526,7 +534,6 @@ StatusOr<std::unique_ptr<OpKernel>> make_qconv(const BuildContext& ctx, const fo
   k->bias_ = q.bias;
   k->use_bias_ = q.has_bias;
   const int64_t rest = w.numel() / O;
-  const auto* wdata = reinterpret_cast<const int8_t*>(w.data.data());
   const bool no_pad = pads[0] == 0 && pads[1] == 0 && pads[2] == 0 && pads[3] == 0;
   if (q.x.zero_point != 0) {
     if (no_pad && fold_src_zero_point(wdata, O, rest, q.x.zero_point, &k->bias_)) {

@@ -135,6 +135,41 @@ INSTANTIATE_TEST_SUITE_P(Runtime, ConvTest, ::testing::ValuesIn(all_params()),
                                   std::to_string(i.param.level) + (i.param.impl.empty() ? "" : "_" + i.param.impl);
                          });
 
+// 1x1 convs on one pixel (a squeeze-and-excitation block's FC layers): edgeq's VNNI
+// matrix-vector kernel where the machine has it, with channel counts off its 16 outputs and
+// 4 input bytes, input zero points that fold and that do not, and per-tensor weights.
+TEST(ConvOnePixel, MatchesQops) {
+  struct Case { int64_t C, O; int32_t zx, zy; bool per_channel; };
+  for (const Case& c : {Case{96, 24, 0, 0, true}, Case{24, 96, 77, 100, true}, Case{1152, 48, 128, 3, true},
+                        Case{48, 1152, 5, 250, true}, Case{7, 37, 200, 9, false}}) {
+    ConvSpec s;
+    s.C = c.C, s.O = c.O, s.H = s.W = 1, s.kh = s.kw = 1;
+    s.pt = s.pl = s.pb = s.pr = 0;
+    s.zx = c.zx, s.zy = c.zy, s.per_channel = c.per_channel;
+    const ConvData d = make_conv_data(s, 5);
+    ProgramBuilder b;
+    const int x = b.act("x", {1, s.C, 1, 1}, Layout::kNHWC, d.x);
+    const int y = add_conv(b, s, d, x, Layout::kNHWC, "conv");
+    auto exe = Executable::create(b.finish({x}, {y}, 3));
+    ASSERT_TRUE(exe.ok()) << exe.status().message();
+    auto inst = Instance::create(*exe);
+    ASSERT_TRUE(inst.ok());
+    const std::string kernel = (*exe)->kernel_names()[0];
+    if (__builtin_cpu_supports("avx512vnni")) {
+      EXPECT_NE(kernel.find("gemv"), std::string::npos) << kernel;
+    }
+    for (uint32_t seed : {1u, 2u, 3u}) {
+      const std::vector<uint8_t> xin = random_u8(static_cast<size_t>(s.C), seed);
+      std::memcpy((*inst)->input(0), xin.data(), xin.size());
+      ASSERT_TRUE((*inst)->run().ok());
+      const std::vector<uint8_t> want = reference_conv(s, d, xin);
+      std::vector<uint8_t> got(want.size());
+      std::memcpy(got.data(), (*inst)->output(0), got.size());
+      EXPECT_EQ(got, want) << c.C << "->" << c.O << " zx " << c.zx << "; kernel " << kernel;
+    }
+  }
+}
+
 // Large accumulators: float(acc) + float(bias) must still round like float(acc + bias).
 TEST(ConvLargeAccumulator, MatchesQops) {
   ConvSpec s;
@@ -202,7 +237,9 @@ TEST(Gemm, OneRowUnfoldableZeroPoint) {
   for (auto [K, N] : {std::pair<int64_t, int64_t>{1280, 1000}, {1283, 37}}) {
     std::string kernel;
     run_gemm(1, K, N, 77, 5, 3, &kernel);
-    if (__builtin_cpu_supports("avx512vnni")) EXPECT_NE(kernel.find("gemv"), std::string::npos) << kernel;
+    if (__builtin_cpu_supports("avx512vnni")) {
+      EXPECT_NE(kernel.find("gemv"), std::string::npos) << kernel;
+    }
   }
 }
 TEST(Gemm, ZeroPointsBatch) { run_gemm(5, 300, 64, 90, 120, 3); }
