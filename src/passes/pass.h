@@ -54,6 +54,7 @@ Status fold_constants(ir::Graph& graph, const PassContext& ctx);           // th
 Status fold_batch_norm(ir::Graph& graph, const PassContext& ctx);          // into preceding Conv / Gemm
 Status recognize_hard_swish(ir::Graph& graph, const PassContext& ctx);     // x*HardSigmoid(x), x*Clip(x+3,0,6)/6, ...
 Status recognize_layer_norm_gelu(ir::Graph& graph, const PassContext& ctx);
+Status recognize_global_pool(ir::Graph& graph, const PassContext& ctx);     // ReduceMean over H, W → GlobalAveragePool
 Status cancel_transpose_reshape(ir::Graph& graph, const PassContext& ctx);
 Status fuse_conv_add(ir::Graph& graph, const PassContext& ctx);            // Conv + Add (+ Relu) → FusedConv with Z
 Status fuse_conv_activation(ir::Graph& graph, const PassContext& ctx);     // Conv + act → FusedConv

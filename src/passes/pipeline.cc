@@ -13,6 +13,7 @@ EDGEQ_WEAK_PASS(fold_constants)
 EDGEQ_WEAK_PASS(fold_batch_norm)
 EDGEQ_WEAK_PASS(recognize_hard_swish)
 EDGEQ_WEAK_PASS(recognize_layer_norm_gelu)
+EDGEQ_WEAK_PASS(recognize_global_pool)
 EDGEQ_WEAK_PASS(cancel_transpose_reshape)
 EDGEQ_WEAK_PASS(fuse_conv_add)
 EDGEQ_WEAK_PASS(fuse_conv_activation)
@@ -28,6 +29,7 @@ const Pass kPipeline[] = {
     {"fold_batch_norm", &fold_batch_norm, "fold BatchNormalization into the preceding Conv/Gemm"},
     {"recognize_hard_swish", &recognize_hard_swish, "exporter spellings of HardSwish → HardSwish"},
     {"recognize_layer_norm_gelu", &recognize_layer_norm_gelu, "LayerNorm and GELU spellings → single ops"},
+    {"recognize_global_pool", &recognize_global_pool, "ReduceMean over H and W → GlobalAveragePool"},
     {"fuse_conv_add", &fuse_conv_add, "Conv + Add (+ Relu) residual → FusedConv"},
     {"fuse_conv_activation", &fuse_conv_activation, "Conv + activation → FusedConv"},
     {"eliminate_dead_code", &eliminate_dead_code, "drop what the rewrites left unused"},
