@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/isa.h"
 #include "runtime/op_kernel.h"
@@ -27,9 +28,28 @@ inline void window_range(int64_t o, int64_t stride, int64_t pad, int64_t dil, in
   *hi = size - start <= 0 ? 0 : std::min(k, (size - start + dil - 1) / dil);
 }
 
-// Output row `row` (= n · oh + oy).
+// Max over the window cells at byte offsets `cell[0..cells)` from `win`, channel vector
+// by channel vector, into `out`.
+__attribute__((target("avx512f,avx512bw"))) inline void max_cells(const uint8_t* win, const int64_t* cell, int64_t cells,
+                                                                   int64_t full, __mmask64 tail, uint8_t* out) {
+  for (int64_t b = 0; b < full; ++b) {
+    __m512i acc = _mm512_loadu_si512(win + cell[0] + b * 64);
+    for (int64_t j = 1; j < cells; ++j) acc = _mm512_max_epu8(acc, _mm512_loadu_si512(win + cell[j] + b * 64));
+    _mm512_storeu_si512(out + b * 64, acc);
+  }
+  if (tail) {
+    __m512i acc = _mm512_maskz_loadu_epi8(tail, win + cell[0] + full * 64);
+    for (int64_t j = 1; j < cells; ++j)
+      acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(tail, win + cell[j] + full * 64));
+    _mm512_mask_storeu_epi8(out + full * 64, tail, acc);
+  }
+}
+
+// Output row `row` (= n · oh + oy). The columns whose window lies wholly inside the image
+// (`ox_lo` ≤ ox < `ox_hi`) share one list of cell offsets; the border columns get theirs.
 __attribute__((target("avx512f,avx512bw"))) void maxpool_row(const uint8_t* x, uint8_t* y, const PoolShape& s,
-                                                               int64_t row) {
+                                                               int64_t ox_lo, int64_t ox_hi, int64_t row) {
+  constexpr int64_t kMaxCells = 64;
   const int64_t full = s.c / 64;
   const __mmask64 tail = s.c % 64 ? (~__mmask64{0} >> (64 - s.c % 64)) : 0;
   const int64_t row_stride = s.w * s.c;
@@ -37,25 +57,27 @@ __attribute__((target("avx512f,avx512bw"))) void maxpool_row(const uint8_t* x, u
   int64_t ky0, ky1;
   window_range(oy, s.sh, s.pt, s.dh, s.kh, s.h, &ky0, &ky1);
   const uint8_t* img = x + (n * s.h + oy * s.sh - s.pt) * row_stride;
+  auto cells_of = [&](int64_t kx0, int64_t kx1, int64_t* cell) {
+    int64_t cells = 0;
+    for (int64_t ky = ky0; ky < ky1; ++ky)
+      for (int64_t kx = kx0; kx < kx1; ++kx) cell[cells++] = ky * s.dh * row_stride + kx * s.dw * s.c;
+    return cells;
+  };
+  int64_t inner[kMaxCells], border[kMaxCells];
+  const int64_t inner_cells = cells_of(0, s.kw, inner);
   for (int64_t ox = 0; ox < s.ow; ++ox) {
-    int64_t kx0, kx1;
-    window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &kx0, &kx1);
     const uint8_t* win = img + (ox * s.sw - s.pl) * s.c;
     uint8_t* out = y + (row * s.ow + ox) * s.c;
-    for (int64_t b = 0; b < full; ++b) {
-      __m512i acc = _mm512_setzero_si512();
-      for (int64_t ky = ky0; ky < ky1; ++ky)
-        for (int64_t kx = kx0; kx < kx1; ++kx)
-          acc = _mm512_max_epu8(acc, _mm512_loadu_si512(win + ky * s.dh * row_stride + kx * s.dw * s.c + b * 64));
-      _mm512_storeu_si512(out + b * 64, acc);
+    int64_t cells = inner_cells;
+    const int64_t* cell = inner;
+    if (ox < ox_lo || ox >= ox_hi) {
+      int64_t kx0, kx1;
+      window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &kx0, &kx1);
+      cells = cells_of(kx0, kx1, border);
+      cell = border;
     }
-    if (tail) {
-      __m512i acc = _mm512_setzero_si512();
-      for (int64_t ky = ky0; ky < ky1; ++ky)
-        for (int64_t kx = kx0; kx < kx1; ++kx)
-          acc = _mm512_max_epu8(acc, _mm512_maskz_loadu_epi8(tail, win + ky * s.dh * row_stride + kx * s.dw * s.c + full * 64));
-      _mm512_mask_storeu_epi8(out + full * 64, tail, acc);
-    }
+    if (cells > 0) max_cells(win, cell, cells, full, tail, out);
+    else std::memset(out, 0, static_cast<size_t>(s.c));  // no cell inside the image
   }
 }
 
@@ -63,13 +85,14 @@ class MaxPoolNhwcKernel : public OpKernel {
  public:
   int x_ = -1, y_ = -1;
   PoolShape s_{};
+  int64_t ox_lo_ = 0, ox_hi_ = 0;  // the output columns whose window lies inside the image
 
   std::string describe() const override { return "edgeq maxpool avx512 (NHWC)"; }
 
   void run(const uint8_t* x, uint8_t* y) const {
     const int64_t rows = s_.n * s_.oh;
 #pragma omp parallel for schedule(static) if (rows * s_.ow * s_.c >= (int64_t{1} << 16))
-    for (int64_t r = 0; r < rows; ++r) maxpool_row(x, y, s_, r);
+    for (int64_t r = 0; r < rows; ++r) maxpool_row(x, y, s_, ox_lo_, ox_hi_, r);
   }
 
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
@@ -91,6 +114,18 @@ std::unique_ptr<OpKernel> make_maxpool_nhwc(int x, int y, const std::vector<int6
   k->y_ = y;
   k->s_ = {x_shape[0], x_shape[1], x_shape[2], x_shape[3], oh,         ow,     kernel[0],
            kernel[1],  strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1]};
+  // Window cells are listed in arrays of 64 (every pooling of the zoo has 4 or 9).
+  if (kernel[0] * kernel[1] > 64) return nullptr;
+  const PoolShape& s = k->s_;
+  k->ox_lo_ = s.ow;
+  for (int64_t ox = 0; ox < s.ow; ++ox) {
+    int64_t lo, hi;
+    window_range(ox, s.sw, s.pl, s.dw, s.kw, s.w, &lo, &hi);
+    if (lo == 0 && hi == s.kw) {
+      k->ox_lo_ = std::min(k->ox_lo_, ox);
+      k->ox_hi_ = ox + 1;
+    }
+  }
   return k;
 }
 
