@@ -355,9 +355,13 @@ TEST(Compile, O2AliasesAFlattenOfADyingTensor) {
     const format::Op& flatten = p.ops[2];
     const bool alias = flatten.attrs.get_int("alias", 0) != 0;
     EXPECT_EQ(alias, level >= 2);
-    if (alias) EXPECT_EQ(tensor(p, flatten.inputs[0]).arena_offset, tensor(p, flatten.outputs[0]).arena_offset);
+    if (alias) {
+      EXPECT_EQ(tensor(p, flatten.inputs[0]).arena_offset, tensor(p, flatten.outputs[0]).arena_offset);
+    }
     const Summary s = summarize(p);
-    if (level >= 2) EXPECT_LT(s.arena_bytes, s.arena_no_reuse_bytes);
+    if (level >= 2) {
+      EXPECT_LT(s.arena_bytes, s.arena_no_reuse_bytes);
+    }
     else EXPECT_EQ(s.arena_bytes, s.arena_no_reuse_bytes);
   }
 }

@@ -49,7 +49,9 @@ inline void check_structure(const format::Program& p) {
       EXPECT_EQ(static_cast<int64_t>(td.data.size()), td.nbytes()) << td.name;
       EXPECT_EQ(td.arena_offset, -1) << td.name;
     }
-    if (td.layout == format::Layout::kNHWC) EXPECT_EQ(td.shape.size(), 4u) << td.name;
+    if (td.layout == format::Layout::kNHWC) {
+      EXPECT_EQ(td.shape.size(), 4u) << td.name;
+    }
     if (td.quant) {
       EXPECT_FALSE(td.quant->scale.empty()) << td.name;
       EXPECT_EQ(td.quant->scale.size(), td.quant->zero_point.size()) << td.name;
@@ -87,7 +89,9 @@ inline void check_structure(const format::Program& p) {
   for (size_t s = 0; s < p.segments.size(); ++s) {
     EXPECT_EQ(p.segments[s].first_op, next);
     EXPECT_GT(p.segments[s].num_ops, 0);
-    if (s > 0) EXPECT_NE(p.segments[s].placement, p.segments[s - 1].placement);
+    if (s > 0) {
+      EXPECT_NE(p.segments[s].placement, p.segments[s - 1].placement);
+    }
     next += p.segments[s].num_ops;
   }
   EXPECT_EQ(next, static_cast<int>(p.ops.size()));

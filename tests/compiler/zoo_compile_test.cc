@@ -197,7 +197,9 @@ TEST_P(ZooCompile, CompilesAtO0AndO3) {
     EXPECT_EQ(residual_convs(*p2), 16);
     // A fused op keeps the source nodes of both ops.
     for (const auto& op : p3->ops)
-      if (op.type == "QConv" && op.inputs.size() > 3) EXPECT_GE(op.source_nodes.size(), 2u) << op.name;
+      if (op.type == "QConv" && op.inputs.size() > 3) {
+        EXPECT_GE(op.source_nodes.size(), 2u) << op.name;
+      }
   }
   std::cout << "[zoo] " << GetParam().stem() << " residual convs at O3: " << residual_convs(*p3) << "\n";
 
@@ -262,7 +264,9 @@ TEST(ZooShuffleNet, NoReorderBetweenAcceleratorOpsAtO3) {
   auto p = compile(*q, o3);
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   EXPECT_EQ(test::ops_of_type(*p, "ChannelShuffle").size(), 16u);
-  for (const char* t : {"Transpose", "Slice", "Split", "QConcat"}) EXPECT_TRUE(test::ops_of_type(*p, t).empty()) << t;
+  for (const char* t : {"Transpose", "Slice", "Split", "QConcat"}) {
+    EXPECT_TRUE(test::ops_of_type(*p, t).empty()) << t;
+  }
   EXPECT_TRUE(test::ops_of_type(*p, "Reorder").empty());
   EXPECT_TRUE(test::ops_of_type(*p, "ReduceMean").empty());
   EXPECT_EQ(test::ops_of_type(*p, "QGlobalAveragePool").size(), 1u);
