@@ -400,13 +400,80 @@ StatusOr<std::unique_ptr<OpKernel>> make_quantize(const BuildContext& ctx, const
 
 // ---- pools -------------------------------------------------------------------------------------
 
+// s[c0 .. c0 + 64·K) (only the first `n` of the last 64 are real channels) = the sum over
+// `hw` pixels of u8 NHWC rows of `c` bytes: 16-bit lanes for 256 pixels at a time (255 ·
+// 256 fits), then added into 32-bit sums. Exact, as the scalar loop.
+template <int K>
+__attribute__((target("avx512f,avx512bw"))) void sum_pixels_u8(const uint8_t* x, int64_t hw, int64_t c, int64_t c0,
+                                                                 int64_t n, int32_t* s) {
+  const __mmask64 last = n >= 64 ? ~__mmask64{0} : (~__mmask64{0} >> (64 - n));
+  __m512i s32[4 * K];
+  for (auto& v : s32) v = _mm512_setzero_si512();
+  for (int64_t p0 = 0; p0 < hw; p0 += 256) {
+    const int64_t p1 = std::min(hw, p0 + 256);
+    __m512i s16[2 * K];
+    for (auto& v : s16) v = _mm512_setzero_si512();
+    for (int64_t p = p0; p < p1; ++p) {
+      const uint8_t* row = x + p * c + c0;
+      for (int k = 0; k < K; ++k) {
+        const __m512i v = k + 1 < K ? _mm512_loadu_si512(row + 64 * k) : _mm512_maskz_loadu_epi8(last, row + 64 * k);
+        s16[2 * k] = _mm512_add_epi16(s16[2 * k], _mm512_cvtepu8_epi16(_mm512_castsi512_si256(v)));
+        s16[2 * k + 1] = _mm512_add_epi16(s16[2 * k + 1], _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(v, 1)));
+      }
+    }
+    for (int k = 0; k < 2 * K; ++k) {
+      s32[2 * k] = _mm512_add_epi32(s32[2 * k], _mm512_cvtepu16_epi32(_mm512_castsi512_si256(s16[k])));
+      s32[2 * k + 1] = _mm512_add_epi32(s32[2 * k + 1], _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(s16[k], 1)));
+    }
+  }
+  alignas(64) int32_t out[64 * K];
+  for (int k = 0; k < 4 * K; ++k) _mm512_store_si512(out + 16 * k, s32[k]);
+  std::memcpy(s + c0, out, static_cast<size_t>(64 * (K - 1) + std::min<int64_t>(n, 64)) * sizeof(int32_t));
+}
+
+// The per-channel sums of u8 NHWC pixels, channels in groups of up to 256 (eight 16-bit
+// accumulators in registers), pixels inner.
+__attribute__((target("avx512f,avx512bw"))) void sum_nhwc_u8(const uint8_t* x, int64_t hw, int64_t c, int32_t* s) {
+  for (int64_t c0 = 0; c0 < c; c0 += 256) {
+    const int64_t left = c - c0, chunks = std::min<int64_t>(4, (left + 63) / 64);
+    const int64_t n = left - 64 * (chunks - 1);  // channels in the last chunk
+    switch (chunks) {
+      case 1: sum_pixels_u8<1>(x, hw, c, c0, n, s); break;
+      case 2: sum_pixels_u8<2>(x, hw, c, c0, n, s); break;
+      case 3: sum_pixels_u8<3>(x, hw, c, c0, n, s); break;
+      default: sum_pixels_u8<4>(x, hw, c, c0, n, s); break;
+    }
+  }
+}
+
+// y[c] = qops' average(s[c], count, qx, qy) for 16 channels at a time: requantize(s - zx ·
+// count, sx / (sy · count), zy) with the same float operations in the same order.
+__attribute__((target("avx512f,avx512bw"))) void average_u8(const int32_t* s, int64_t c, int32_t count, QParam qx,
+                                                              QParam qy, uint8_t* y) {
+  const float m = qx.scale / (qy.scale * static_cast<float>(count));
+  const __m512 mv = _mm512_set1_ps(m);
+  const __m512i offset = _mm512_set1_epi32(qx.zero_point * count);
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(0 - qy.zero_point));
+  const __m512 hi = _mm512_set1_ps(static_cast<float>(255 - qy.zero_point));
+  const __m512i zy = _mm512_set1_epi32(qy.zero_point);
+  for (int64_t i = 0; i < c; i += 16) {
+    const __mmask16 k = c - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (c - i)) - 1);
+    const __m512i centered = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(k, s + i), offset);
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(centered), mv);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    _mm512_mask_cvtusepi32_storeu_epi8(y + i, k, _mm512_add_epi32(_mm512_cvtps_epi32(v), zy));
+  }
+}
+
 class GlobalAvgKernel : public OpKernel {
  public:
   int x_ = -1, y_ = -1;
   int64_t N = 0, C = 0, HW = 0;
   bool nhwc_in_ = false, nhwc_out_ = false;
   QParam qx_, qy_;
-  std::string describe() const override { return nhwc_in_ ? "edgeq NHWC sum loop" : "edgeq plain sum loop"; }
+  std::string describe() const override {
+    return std::string(nhwc_in_ ? "edgeq NHWC sum loop" : "edgeq plain sum loop") + (has_avx512() ? " (avx512)" : "");
+  }
   StatusOr<std::unique_ptr<BoundOp>> bind(const BindContext& ctx) const override {
     struct Bound : BoundOp {
       const GlobalAvgKernel* k;
@@ -419,7 +486,9 @@ class GlobalAvgKernel : public OpKernel {
         for (int64_t n = 0; n < K.N; ++n) {
           const uint8_t* xn = x + n * K.C * K.HW;
           int32_t* s = sums.data();
-          if (K.nhwc_in_) {
+          if (K.nhwc_in_ && has_avx512()) {
+            sum_nhwc_u8(xn, K.HW, K.C, s);
+          } else if (K.nhwc_in_) {
             std::fill(s, s + K.C, 0);
             for (int64_t p = 0; p < K.HW; ++p) {
               const uint8_t* row = xn + p * K.C;
@@ -435,7 +504,11 @@ class GlobalAvgKernel : public OpKernel {
             }
           }
           // [N, C, 1, 1] is the same bytes in both layouts.
-          for (int64_t c = 0; c < K.C; ++c) y[n * K.C + c] = i8::average(s[c], count, K.qx_, K.qy_);
+          if (has_avx512()) {
+            average_u8(s, K.C, count, K.qx_, K.qy_, y + n * K.C);
+          } else {
+            for (int64_t c = 0; c < K.C; ++c) y[n * K.C + c] = i8::average(s[c], count, K.qx_, K.qy_);
+          }
         }
         return {};
       }

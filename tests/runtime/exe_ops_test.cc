@@ -105,8 +105,9 @@ TEST_P(BinaryTest, MatchesQops) {
   }
   EXPECT_EQ(bad, 0) << r.exe->kernel_names()[0];
   const std::string kernel = r.exe->kernel_names()[0];
-  if (c.name.find("tiled") != std::string::npos && kernel.find("avx512") != std::string::npos)
+  if (c.name.find("tiled") != std::string::npos && kernel.find("avx512") != std::string::npos) {
     EXPECT_NE(kernel.find("tiled"), std::string::npos) << kernel;
+  }
 }
 
 std::vector<BinaryCase> binary_cases() {
@@ -172,6 +173,34 @@ TEST_P(LayoutTest, GlobalAveragePool) {
   }
 }
 
+// The NHWC sums in 16-bit lanes for 256 pixels at a time and channel groups of up to 256:
+// more pixels than one 16-bit round (values near 255), channel counts of one to five
+// groups of 64 with partial last groups, and two frames.
+TEST(Pool, GlobalAveragePoolNhwcWide) {
+  const QParam qx{0.05f, 3}, qy{0.04f, 2};
+  struct Shape { int64_t n, c, h, w; };
+  for (const Shape& sh : {Shape{1, 96, 56, 56}, Shape{2, 300, 7, 7}, Shape{1, 1152, 3, 3}, Shape{1, 64, 20, 30},
+                          Shape{1, 5, 17, 17}}) {
+    ProgramBuilder pb;
+    const int x = pb.act("x", {sh.n, sh.c, sh.h, sh.w}, Layout::kNHWC, qx);
+    const int y = pb.act("y", {sh.n, sh.c, 1, 1}, Layout::kNHWC, qy);
+    pb.op("QGlobalAveragePool", {x}, {y});
+    Runner r(pb.finish({x}, {y}));
+    ASSERT_TRUE(r.ok());
+    const int64_t hw = sh.h * sh.w;
+    const std::vector<uint8_t> xv = random_u8(static_cast<size_t>(sh.n * sh.c * hw), 9, 200, 255);
+    r.set(0, xv);
+    ASSERT_TRUE(r.inst->run().ok());
+    const std::vector<uint8_t> got = r.get<uint8_t>(0);
+    for (int64_t nc = 0; nc < sh.n * sh.c; ++nc) {
+      int32_t sum = 0;
+      for (int64_t p = 0; p < hw; ++p) sum += xv[static_cast<size_t>(nc * hw + p)];
+      ASSERT_EQ(got[static_cast<size_t>(nc)], i8::average(sum, static_cast<int32_t>(hw), qx, qy))
+          << sh.c << " channels, " << hw << " pixels, channel " << nc;
+    }
+  }
+}
+
 void check_pool(Layout l, bool max, bool include_pad, int64_t C = 11) {
   const QParam q{0.05f, 30};
   const int64_t H = 10, W = 9, kh = 3, kw = 2, sh = 2, sw = 2, pt = 1, pl = 0, pb_ = 1, pr = 1;
@@ -208,9 +237,12 @@ void check_pool(Layout l, bool max, bool include_pad, int64_t C = 11) {
         ASSERT_EQ(got[static_cast<size_t>((c * OH + oh) * OW + ow)], want) << c << "," << oh << "," << ow;
       }
   const std::string kernel = r.exe->kernel_names()[0];
-  if (l == Layout::kNHWC) EXPECT_EQ(kernel.find("ref"), std::string::npos) << kernel;
-  if (l == Layout::kNHWC && max && __builtin_cpu_supports("avx512bw"))
+  if (l == Layout::kNHWC) {
+    EXPECT_EQ(kernel.find("ref"), std::string::npos) << kernel;
+  }
+  if (l == Layout::kNHWC && max && __builtin_cpu_supports("avx512bw")) {
     EXPECT_NE(kernel.find("edgeq maxpool"), std::string::npos) << kernel;
+  }
 }
 
 TEST_P(LayoutTest, MaxPool) { check_pool(GetParam(), true, false); }
