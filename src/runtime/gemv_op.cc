@@ -18,6 +18,7 @@
 
 #include "kernels/isa.h"
 #include "runtime/op_kernel.h"
+#include "runtime/requantize_avx512.h"
 
 namespace edgeq::runtime::detail {
 
@@ -52,21 +53,14 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemv_vnni(const uint
   }
 }
 
-// y[n] = qops' requantize(acc[n] + bias[n], multiplier[n], zy), 16 outputs at a time: the
-// same float operations in the same order (multiply, clamp to [-zy, 255 - zy], round to
-// nearest even, add zy).
+// y[n] = qops' requantize(acc[n] + bias[n], multiplier[n], zy), 16 outputs at a time.
 __attribute__((target("avx512f,avx512bw"))) void requantize_vector(const int32_t* acc, const int32_t* bias,
                                                                     const float* multiplier, int32_t zy, int64_t n,
                                                                     uint8_t* y) {
-  const __m512 lo = _mm512_set1_ps(static_cast<float>(0 - zy)), hi = _mm512_set1_ps(static_cast<float>(255 - zy));
-  const __m512i z = _mm512_set1_epi32(zy);
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __mmask16 m = first_lanes(n - i);
     const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), _mm512_maskz_loadu_epi32(m, bias + i));
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), _mm512_maskz_loadu_ps(m, multiplier + i));
-    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
-    _mm512_mask_cvtusepi32_storeu_epi8(y + i, m, q);
+    requantize16(a, _mm512_maskz_loadu_ps(m, multiplier + i), zy, m, y + i);
   }
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/byte_lut.h"
 #include "runtime/layout_copy.h"
 #include "runtime/op_kernel.h"
+#include "runtime/requantize_avx512.h"
 
 namespace edgeq::runtime::detail {
 
@@ -447,21 +448,14 @@ __attribute__((target("avx512f,avx512bw"))) void sum_nhwc_u8(const uint8_t* x, i
 }
 
 // y[c] = qops' average(s[c], count, qx, qy) for 16 channels at a time: requantize(s - zx ·
-// count, sx / (sy · count), zy) with the same float operations in the same order.
+// count, sx / (sy · count), zy).
 __attribute__((target("avx512f,avx512bw"))) void average_u8(const int32_t* s, int64_t c, int32_t count, QParam qx,
                                                               QParam qy, uint8_t* y) {
-  const float m = qx.scale / (qy.scale * static_cast<float>(count));
-  const __m512 mv = _mm512_set1_ps(m);
+  const __m512 m = _mm512_set1_ps(qx.scale / (qy.scale * static_cast<float>(count)));
   const __m512i offset = _mm512_set1_epi32(qx.zero_point * count);
-  const __m512 lo = _mm512_set1_ps(static_cast<float>(0 - qy.zero_point));
-  const __m512 hi = _mm512_set1_ps(static_cast<float>(255 - qy.zero_point));
-  const __m512i zy = _mm512_set1_epi32(qy.zero_point);
   for (int64_t i = 0; i < c; i += 16) {
-    const __mmask16 k = c - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (c - i)) - 1);
-    const __m512i centered = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(k, s + i), offset);
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(centered), mv);
-    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    _mm512_mask_cvtusepi32_storeu_epi8(y + i, k, _mm512_add_epi32(_mm512_cvtps_epi32(v), zy));
+    const __mmask16 k = first_lanes(c - i);
+    requantize16(_mm512_sub_epi32(_mm512_maskz_loadu_epi32(k, s + i), offset), m, qy.zero_point, k, y + i);
   }
 }
 
