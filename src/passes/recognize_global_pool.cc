@@ -37,7 +37,6 @@ std::optional<std::vector<int64_t>> reduced_axes(const ir::Graph& g, const ir::N
 }  // namespace
 
 Status recognize_global_pool(ir::Graph& graph, const PassContext&) {
-  GraphIndex index(graph);
   NameGenerator names(graph);
   const size_t count = graph.nodes.size();
   bool appended = false;
@@ -48,14 +47,11 @@ Status recognize_global_pool(ir::Graph& graph, const PassContext&) {
     if (reduced_axes(graph, graph.nodes[i], 4) != std::vector<int64_t>{2, 3}) continue;
     const bool keepdims = graph.nodes[i].attrs.get_int("keepdims", 1) != 0;
     const std::string x = graph.nodes[i].input(0);
-    const int node = static_cast<int>(i);
-    index.remove_node(graph, node);
     if (keepdims) {
       ir::Node& n = graph.nodes[i];
       n.op_type = "GlobalAveragePool";
       n.inputs = {x};
       n.attrs = Attributes();
-      index.add_node(graph, node);
       continue;
     }
     // The pool keeps [N, C, 1, 1]; a Flatten (in the ReduceMean's place, so its output
@@ -72,8 +68,6 @@ Status recognize_global_pool(ir::Graph& graph, const PassContext&) {
     }
     const std::string pool_name = names.node(graph.nodes[i].name + "_pool");
     graph.add_node("GlobalAveragePool", {x}, {pooled}, pool_name);
-    index.add_node(graph, node);
-    index.add_node(graph, static_cast<int>(graph.nodes.size() - 1));
     appended = true;
   }
   if (appended) return graph.topological_sort();

@@ -28,6 +28,10 @@ inline void window_range(int64_t o, int64_t stride, int64_t pad, int64_t dil, in
   *hi = size - start <= 0 ? 0 : std::min(k, (size - start + dil - 1) / dil);
 }
 
+// Window cells are listed in arrays of this many (every pooling of the zoo has 4 or 9);
+// make_maxpool_nhwc leaves larger windows to oneDNN.
+constexpr int64_t kMaxCells = 64;
+
 // Max over the window cells at byte offsets `cell[0..cells)` from `win`, channel vector
 // by channel vector, into `out`.
 __attribute__((target("avx512f,avx512bw"))) inline void max_cells(const uint8_t* win, const int64_t* cell, int64_t cells,
@@ -49,7 +53,6 @@ __attribute__((target("avx512f,avx512bw"))) inline void max_cells(const uint8_t*
 // (`ox_lo` ≤ ox < `ox_hi`) share one list of cell offsets; the border columns get theirs.
 __attribute__((target("avx512f,avx512bw"))) void maxpool_row(const uint8_t* x, uint8_t* y, const PoolShape& s,
                                                                int64_t ox_lo, int64_t ox_hi, int64_t row) {
-  constexpr int64_t kMaxCells = 64;
   const int64_t full = s.c / 64;
   const __mmask64 tail = s.c % 64 ? (~__mmask64{0} >> (64 - s.c % 64)) : 0;
   const int64_t row_stride = s.w * s.c;
@@ -114,8 +117,7 @@ std::unique_ptr<OpKernel> make_maxpool_nhwc(int x, int y, const std::vector<int6
   k->y_ = y;
   k->s_ = {x_shape[0], x_shape[1], x_shape[2], x_shape[3], oh,         ow,     kernel[0],
            kernel[1],  strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1]};
-  // Window cells are listed in arrays of 64 (every pooling of the zoo has 4 or 9).
-  if (kernel[0] * kernel[1] > 64) return nullptr;
+  if (kernel[0] * kernel[1] > kMaxCells) return nullptr;
   const PoolShape& s = k->s_;
   k->ox_lo_ = s.ow;
   for (int64_t ox = 0; ox < s.ow; ++ox) {
